@@ -1,0 +1,1 @@
+"""ML-engineer interview coach: a rubric-graded question bank, an interviewer and a grader."""

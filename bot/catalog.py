@@ -1,0 +1,113 @@
+"""Counts and exports of the bank: stats, JSONL, CSV and Markdown (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.bank import LEVELS, QUESTION_TYPES, TOPICS, Bank, Question
+
+
+def bank_stats(bank: Bank) -> dict:
+    """Counts per topic, level, type and difficulty; every known value appears, zeros included."""
+    topics = Counter(q.topic for q in bank)
+    levels = Counter(level for q in bank for level in q.levels)
+    types = Counter(q.type for q in bank)
+    difficulties = Counter(q.difficulty for q in bank)
+    return {
+        "questions": len(bank),
+        "version": bank.version,
+        "topics": {topic: topics[topic] for topic in TOPICS},
+        "levels": {level: levels[level] for level in LEVELS},
+        "types": {kind: types[kind] for kind in QUESTION_TYPES},
+        "difficulties": {str(d): difficulties[d] for d in (1, 2, 3)},
+        "rubric_points": sum(len(q.rubric) for q in bank),
+        "follow_ups": sum(len(q.follow_ups) for q in bank),
+        "minutes": sum(q.minutes for q in bank),
+    }
+
+
+def format_stats(stats: dict) -> str:
+    """The stats as aligned plain-text tables."""
+    lines = [
+        f"{stats['questions']} questions, bank version {stats['version']}",
+        f"{stats['rubric_points']} rubric points, {stats['follow_ups']} follow-ups, "
+        f"{stats['minutes']} minutes of interview",
+    ]
+    for title, key in (("topic", "topics"), ("level", "levels"), ("type", "types"), ("difficulty", "difficulties")):
+        counts = stats[key]
+        width = max(len(title), *(len(name) for name in counts))
+        lines += ["", f"{title:<{width}}  questions"]
+        lines += [f"{name:<{width}}  {count:>9}" for name, count in counts.items()]
+    return "\n".join(lines)
+
+
+def export_bank(questions: Sequence[Question], fmt: str) -> str:
+    """The questions as jsonl (every field), csv (one row each) or md (readable, with rubrics)."""
+    if fmt == "jsonl":
+        return "".join(json.dumps(q.model_dump(mode="json"), ensure_ascii=False) + "\n" for q in questions)
+    if fmt == "csv":
+        return _csv(questions)
+    if fmt == "md":
+        return _markdown(questions)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+CSV_COLUMNS = (
+    "id", "topic", "subtopic", "type", "levels", "difficulty", "minutes", "question",
+    "rubric", "red_flags", "level_signals", "follow_ups", "reference_answer", "tags",
+)
+
+
+def _csv(questions: Sequence[Question]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for q in questions:
+        writer.writerow(
+            {
+                "id": q.id,
+                "topic": q.topic,
+                "subtopic": q.subtopic,
+                "type": q.type,
+                "levels": ";".join(q.levels),
+                "difficulty": q.difficulty,
+                "minutes": q.minutes,
+                "question": q.question,
+                "rubric": "\n".join(f"[{p.id}, w{p.weight:g}] {p.point}" for p in q.rubric),
+                "red_flags": "\n".join(q.red_flags),
+                "level_signals": "\n".join(f"{level}: {text}" for level, text in q.level_signals.items()),
+                "follow_ups": "\n".join(f"{f.question} (-> {', '.join(f.targets)})" for f in q.follow_ups),
+                "reference_answer": q.reference_answer,
+                "tags": ";".join(q.tags),
+            }
+        )
+    return out.getvalue()
+
+
+def _markdown(questions: Sequence[Question]) -> str:
+    parts = []
+    for q in questions:
+        lines = [
+            f"## {q.id}",
+            "",
+            f"*{q.topic} / {q.subtopic} · {q.type} · levels: {', '.join(q.levels)} · "
+            f"difficulty {q.difficulty} · {q.minutes} min*",
+            "",
+            q.question,
+            "",
+            "**Rubric**",
+            "",
+        ]
+        lines += [f"- [ ] **{p.id}** (weight {p.weight:g}): {p.point}" for p in q.rubric]
+        lines += ["", "**Red flags**", ""] + [f"- {flag}" for flag in q.red_flags]
+        lines += ["", "**Level signals**", ""]
+        lines += [f"- *{level}*: {text}" for level, text in q.level_signals.items()]
+        lines += ["", "**Follow-ups**", ""]
+        lines += [f"- {f.question} (probes: {', '.join(f.targets)})" for f in q.follow_ups]
+        lines += ["", "**Reference answer**", "", q.reference_answer, "", f"Tags: {', '.join(q.tags)}", ""]
+        parts.append("\n".join(lines))
+    return "\n".join(parts)

@@ -1,0 +1,147 @@
+"""The command line: python -m bot ...; main(argv) returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.bank import LEVELS, QUESTION_TYPES, TOPICS, check_bank, load_bank
+from bot.errors import BotError
+from bot.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
+    """Run one command and return its exit code: 0 success, 1 failure, 2 usage error."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env(os.environ if environ is None else environ)
+        return args.run(args, settings)
+    except BotError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="ML-engineer interview coach.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    bank = commands.add_parser("bank", help="check, count and export the question bank")
+    bank_commands = bank.add_subparsers(title="bank commands", metavar="COMMAND")
+    validate = bank_commands.add_parser("validate", help="check bank files; exit 1 listing every problem")
+    validate.add_argument("dir", nargs="?", type=Path, help="bank folder (default: the configured bank)")
+    validate.set_defaults(run=_bank_validate)
+    stats = bank_commands.add_parser("stats", help="counts per topic, level, type and difficulty")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.set_defaults(run=_bank_stats)
+    export = bank_commands.add_parser("export", help="print the bank as JSONL, CSV or Markdown")
+    export.add_argument("--format", choices=("jsonl", "csv", "md"), default="jsonl")
+    export.add_argument("--topic", choices=TOPICS, help="only this topic")
+    export.set_defaults(run=_bank_export)
+
+    index = commands.add_parser("index", help="the vector index of the bank")
+    index_commands = index.add_subparsers(title="index commands", metavar="COMMAND")
+    build = index_commands.add_parser("build", help="build or update the index, re-embedding only what changed")
+    build.set_defaults(run=_index_build)
+
+    search = commands.add_parser("search", help="find questions by meaning")
+    search.add_argument("text", help="what to look for, e.g. 'feature store point-in-time joins'")
+    search.add_argument("--topic", choices=TOPICS)
+    search.add_argument("--level", choices=LEVELS)
+    search.add_argument("--type", choices=QUESTION_TYPES)
+    search.add_argument("--difficulty", type=int, choices=(1, 2, 3))
+    search.add_argument("-k", type=int, default=5, help="how many results (default 5)")
+    search.add_argument("--json", action="store_true", help="print a JSON list")
+    search.set_defaults(run=_search)
+    return parser
+
+
+def _bank_validate(args: argparse.Namespace, settings: Settings) -> int:
+    folder = args.dir or settings.bank_dir
+    bank, problems = check_bank(folder)
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        print(f"{folder}: {len(problems)} {noun}")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    print(f"{folder}: {len(bank)} questions, version {bank.version}, no problems")
+    return 0
+
+
+def _bank_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.catalog import bank_stats, format_stats
+
+    stats = bank_stats(load_bank(settings.bank_dir))
+    if args.json:
+        import json
+
+        print(json.dumps(stats, indent=2))
+    else:
+        print(format_stats(stats))
+    return 0
+
+
+def _bank_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.catalog import export_bank
+
+    bank = load_bank(settings.bank_dir)
+    questions = [q for q in bank if args.topic is None or q.topic == args.topic]
+    sys.stdout.write(export_bank(questions, args.format))
+    return 0
+
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.embeddings import load_embedder
+    from bot.index import open_index
+
+    bank = load_bank(settings.bank_dir)
+    index = open_index(settings, load_embedder())
+    result = index.sync(bank, progress=True)
+    print(
+        f"index: {result.total} questions ({result.added} added, {result.updated} updated, "
+        f"{result.deleted} deleted, {result.unchanged} unchanged) in {result.seconds:.2f} s"
+    )
+    return 0
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.embeddings import load_embedder
+    from bot.index import SearchFilters, open_index
+
+    if args.k < 1:
+        raise BotError("-k must be at least 1.")
+    bank = load_bank(settings.bank_dir)
+    index = open_index(settings, load_embedder())
+    index.sync(bank, progress=True)
+    filters = SearchFilters(topic=args.topic, level=args.level, type=args.type, difficulty=args.difficulty)
+    hits = index.search(args.text, k=args.k, filters=filters)
+    if args.json:
+        import json
+
+        rows = [
+            {
+                "id": hit.id,
+                "topic": hit.topic,
+                "question": bank.get(hit.id).question,
+                "similarity": round(hit.similarity, 4),
+                "levels": list(hit.levels),
+                "type": hit.type,
+                "difficulty": hit.difficulty,
+            }
+            for hit in hits
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not hits:
+        print("No questions match those filters.")
+    for hit in hits:
+        print(f"{hit.similarity:.3f}  {hit.id}  [{hit.topic}, {hit.type}, d{hit.difficulty}]")
+        print(f"       {bank.get(hit.id).question}")
+    return 0

