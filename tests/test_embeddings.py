@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from bot.embeddings import DIMENSION, MODEL_NAME
+
+
+def cosine(a, b):
+    return float(np.dot(a, b))
+
+
+def test_vectors_are_384_dimensional_and_unit_length(embedder):
+    vectors = embedder.embed(["What is a feature store?", "Explain dropout."])
+    assert vectors.shape == (2, DIMENSION)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_paraphrase_is_nearer_than_an_unrelated_question(embedder):
+    question, paraphrase, unrelated = embedder.embed(
+        [
+            "How do you detect data drift in a production model?",
+            "How would you notice that the inputs to a deployed model have shifted?",
+            "Write a SQL query for the top three products per category by revenue.",
+        ]
+    )
+    assert cosine(question, paraphrase) > 0.4
+    assert cosine(question, paraphrase) > cosine(question, unrelated) + 0.3
+
+
+def test_order_is_kept_whatever_the_batching(embedder):
+    texts = ["short", "a much longer sentence about gradient boosting and learning rates", "mid length text", ""]
+    together = embedder.embed(texts)
+    one_by_one = np.stack([embedder.embed_one(text) for text in texts])
+    assert np.allclose(together, one_by_one, atol=1e-4)
+
+
+def test_empty_input_gives_an_empty_matrix(embedder):
+    assert embedder.embed([]).shape == (0, DIMENSION)
+
+
+def test_text_past_the_token_limit_is_truncated_not_rejected(embedder):
+    long_text = "regularization " * 2000
+    vector = embedder.embed_one(long_text)
+    assert vector.shape == (DIMENSION,)
+    assert np.isfinite(vector).all()
+
+
+def test_identical_texts_give_identical_vectors(embedder):
+    a, b = embedder.embed(["Explain the bias-variance trade-off.", "Explain the bias-variance trade-off."])
+    assert cosine(a, b) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_model_name_says_which_model_made_the_vectors(embedder):
+    assert embedder.name == MODEL_NAME == "all-MiniLM-L6-v2-int8-onnx"
