@@ -1,0 +1,93 @@
+"""Guards on the shipped bank: it loads, it is big and broad enough, and it is internally sound."""
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bot.bank import TOPICS, load_bank
+from bot.settings import SHIPPED_BANK_DIR
+
+MLOPS_AND_DESIGN = ("ml_system_design", "mlops_deploy_serve", "mlops_monitor_retrain", "mlops_platform_cicd")
+ID_PREFIX = {
+    "ml_fundamentals": "mlfund-", "math_foundations": "math-", "stats_probability": "stats-",
+    "deep_learning": "dl-", "nlp_llm": "nlp-", "computer_vision": "cv-", "recsys_search_ranking": "recsys-",
+    "other_ml_domains": "otherml-", "data_features": "data-", "evaluation_metrics": "eval-",
+    "experimentation_ab": "abtest-", "ml_system_design": "design-", "mlops_deploy_serve": "deploy-",
+    "mlops_monitor_retrain": "monitor-", "mlops_platform_cicd": "platform-", "data_eng_sql": "sql-",
+    "coding": "coding-", "distributed_infra": "infra-", "behavioral": "behav-",
+}
+STAR = {"situation", "task", "action", "result"}
+NEAR_DUPLICATE = 0.90  # cosine between two question texts above which they ask the same thing
+NEAR_DUPLICATE_ALLOWED: set[frozenset[str]] = set()
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_bank(SHIPPED_BANK_DIR)
+
+
+def test_bank_is_large_enough(bank):
+    assert len(bank) >= 150
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_topic_has_enough_questions(bank, topic):
+    minimum = 12 if topic in MLOPS_AND_DESIGN else 5
+    assert len(bank.with_topic(topic)) >= minimum
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_topic_spans_levels_and_difficulties(bank, topic):
+    questions = bank.with_topic(topic)
+    assert len({level for q in questions for level in q.levels}) >= 3
+    assert len({q.difficulty for q in questions}) >= 2
+
+
+def test_ids_carry_their_topic_prefix(bank):
+    wrong = [q.id for q in bank if not q.id.startswith(ID_PREFIX[q.topic])]
+    assert wrong == []
+
+
+def test_behavioral_questions_use_a_star_rubric(bank):
+    missing = {q.id: sorted(STAR - {p.id for p in q.rubric}) for q in bank.with_topic("behavioral")}
+    assert {qid: gaps for qid, gaps in missing.items() if gaps} == {}
+    assert all(q.type == "behavioral" for q in bank.with_topic("behavioral"))
+
+
+def test_every_follow_up_aims_at_a_real_rubric_point(bank):
+    for q in bank:
+        points = {p.id for p in q.rubric}
+        assert len(q.follow_ups) >= 2, q.id
+        for follow_up in q.follow_ups:
+            assert set(follow_up.targets) <= points, q.id
+
+
+def test_rubric_points_are_specific_not_vague(bank):
+    vague = re.compile(r"^(mentions|talks about|discusses|knows about)\b", re.IGNORECASE)
+    offenders = [(q.id, p.id) for q in bank for p in q.rubric if vague.match(p.point) or len(p.point.split()) < 8]
+    assert offenders == []
+
+
+def test_reference_answers_are_substantial(bank):
+    short = [q.id for q in bank if len(q.reference_answer.split()) < 80]
+    assert short == []
+
+
+def test_no_two_questions_share_a_text(bank):
+    counts = Counter(" ".join(q.question.lower().split()) for q in bank)
+    assert [text for text, n in counts.items() if n > 1] == []
+
+
+def test_no_near_duplicate_questions(bank, embedder):
+    questions = list(bank)
+    vectors = embedder.embed([q.question for q in questions])
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, 0)
+    pairs = [
+        (questions[i].id, questions[j].id, round(float(similarity[i, j]), 3))
+        for i, j in zip(*np.where(np.triu(similarity) > NEAR_DUPLICATE))
+        if frozenset((questions[i].id, questions[j].id)) not in NEAR_DUPLICATE_ALLOWED
+    ]
+    assert pairs == []
