@@ -38,6 +38,27 @@ Level = Literal["junior", "mid", "senior", "staff"]
 QuestionType = Literal["conceptual", "scenario", "design", "coding", "behavioral"]
 
 TOPICS: tuple[str, ...] = get_args(Topic)
+TOPIC_LABELS: dict[str, str] = {
+    "ml_fundamentals": "ML fundamentals",
+    "math_foundations": "Math foundations",
+    "stats_probability": "Statistics & probability",
+    "deep_learning": "Deep learning",
+    "nlp_llm": "NLP & LLMs",
+    "computer_vision": "Computer vision",
+    "recsys_search_ranking": "Recommendation, search & ranking",
+    "other_ml_domains": "RL, time series, anomaly & fraud",
+    "data_features": "Data & features",
+    "evaluation_metrics": "Evaluation & metrics",
+    "experimentation_ab": "Experimentation & A/B tests",
+    "ml_system_design": "ML system design",
+    "mlops_deploy_serve": "MLOps: deploy & serve",
+    "mlops_monitor_retrain": "MLOps: monitor & retrain",
+    "mlops_platform_cicd": "MLOps: platform & CI/CD",
+    "data_eng_sql": "Data engineering & SQL",
+    "coding": "Coding",
+    "distributed_infra": "Distributed training & infra",
+    "behavioral": "Behavioral",
+}
 LEVELS: tuple[str, ...] = get_args(Level)
 QUESTION_TYPES: tuple[str, ...] = get_args(QuestionType)
 

@@ -23,6 +23,8 @@ class Settings:
     bank_dir: Path = SHIPPED_BANK_DIR
     chroma_host: str | None = None
     chroma_port: int = 8000
+    host: str = "127.0.0.1"
+    port: int = 7860
 
     @property
     def chroma_path(self) -> Path:
@@ -42,17 +44,19 @@ class Settings:
             data_dir=Path(environ.get("BOT_DATA_DIR") or defaults.data_dir),
             bank_dir=Path(environ.get("BOT_BANK_DIR") or defaults.bank_dir),
             chroma_host=environ.get("BOT_CHROMA_HOST") or None,
-            chroma_port=_port(environ.get("BOT_CHROMA_PORT"), defaults.chroma_port),
+            chroma_port=_port("BOT_CHROMA_PORT", environ.get("BOT_CHROMA_PORT"), defaults.chroma_port),
+            host=environ.get("BOT_HOST") or defaults.host,
+            port=_port("BOT_PORT", environ.get("BOT_PORT"), defaults.port),
         )
 
 
-def _port(raw: str | None, default: int) -> int:
+def _port(name: str, raw: str | None, default: int) -> int:
     if not raw:
         return default
     try:
         port = int(raw)
     except ValueError:
-        raise SettingsError(f"BOT_CHROMA_PORT must be a port number, got {raw!r}.") from None
+        raise SettingsError(f"{name} must be a port number, got {raw!r}.") from None
     if not 0 < port < 65536:
-        raise SettingsError(f"BOT_CHROMA_PORT must be between 1 and 65535, got {port}.")
+        raise SettingsError(f"{name} must be between 1 and 65535, got {port}.")
     return port

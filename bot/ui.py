@@ -1,0 +1,182 @@
+"""The Gradio page (the only module besides app.py that imports gradio)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from bot.bank import LEVELS, QUESTION_TYPES, TOPIC_LABELS, TOPICS, Bank, Question
+from bot.errors import BotError
+from bot.index import QuestionIndex, SearchFilters
+from bot.search import Found, find_questions
+
+ANY = "Any"
+RESULT_LIMIT = 50
+TABLE_HEADERS = ["Question", "Topic", "Levels", "Diff", "Match"]
+NOTHING_SELECTED = "Select a question in the table to read it here."
+
+CSS = """
+.coach-header h1 { margin-bottom: 0.1em; }
+.coach-subtitle { color: var(--body-text-color-subdued); }
+.question-table .body-cell, .question-table .body-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
+.question-table .virtual-row { cursor: pointer; }
+.search-button { align-self: end; max-height: 3.2rem; }
+.question-detail { position: sticky; top: 1rem; align-self: flex-start; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """A calm, readable theme."""
+    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What the page works with, built once by app.py."""
+
+    bank: Bank
+    index: QuestionIndex
+    engine_label: str = "offline (no key needed)"
+
+
+def build_app(context: AppContext) -> gr.Blocks:
+    """The whole page: a header and one tab per job."""
+    with gr.Blocks(title="ML Interview Coach") as app:
+        with gr.Column(elem_classes="coach-header"):
+            gr.Markdown("# ML Interview Coach")
+            gr.Markdown(_subtitle(context), elem_classes="coach-subtitle")
+        with gr.Tabs():
+            with gr.Tab("Question bank", id="bank"):
+                _bank_tab(context, app)
+    return app
+
+
+def _subtitle(context: AppContext) -> str:
+    topics = len({q.topic for q in context.bank})
+    return (
+        f"{len(context.bank)} questions in {topics} topics, each with its own rubric · "
+        f"bank {context.bank.version} · grading: {context.engine_label}"
+    )
+
+
+def _bank_tab(context: AppContext, app: gr.Blocks) -> None:
+    topic_choices = [(ANY, ANY)] + [(TOPIC_LABELS[t], t) for t in TOPICS]
+    with gr.Row():
+        query = gr.Textbox(
+            label="Search by meaning",
+            placeholder="e.g. feature store point-in-time joins, or: how do I catch drift with late labels",
+            scale=6,
+        )
+        search_button = gr.Button("Search", variant="primary", scale=1, min_width=120, elem_classes="search-button")
+    with gr.Row():
+        topic = gr.Dropdown(topic_choices, value=ANY, label="Topic")
+        level = gr.Dropdown([ANY, *LEVELS], value=ANY, label="Level")
+        kind = gr.Dropdown([ANY, *QUESTION_TYPES], value=ANY, label="Type")
+        difficulty = gr.Dropdown([ANY, "1", "2", "3"], value=ANY, label="Difficulty")
+    summary = gr.Markdown()
+    with gr.Row():
+        with gr.Column(scale=3):
+            table = gr.Dataframe(
+                headers=TABLE_HEADERS,
+                datatype=["str", "str", "str", "number", "str"],
+                interactive=False,
+                wrap=True,
+                column_widths=["54%", "17%", "12%", "8%", "9%"],
+                max_height=640,
+                show_label=False,
+                elem_classes="question-table",
+            )
+        with gr.Column(scale=2, elem_classes="question-detail"):
+            detail = gr.Markdown(NOTHING_SELECTED)
+            with gr.Accordion("Rubric, follow-ups and reference answer", open=False):
+                answer_key = gr.Markdown("Select a question first.")
+    shown_ids = gr.State([])
+
+    filters = [query, topic, level, kind, difficulty]
+
+    def run_search(text, topic_value, level_value, kind_value, difficulty_value):
+        try:
+            found = find_questions(
+                context.bank,
+                context.index,
+                text or "",
+                _filters(topic_value, level_value, kind_value, difficulty_value),
+                limit=RESULT_LIMIT,
+            )
+        except BotError as error:
+            return f"**Search failed:** {error}", [], []
+        return _summary(found, bool((text or "").strip()), len(context.bank)), _rows(found), [
+            f.question.id for f in found
+        ]
+
+    def open_question(ids, event: gr.SelectData):
+        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        if row is None or row >= len(ids):
+            return NOTHING_SELECTED, "Select a question first."
+        question = context.bank.get(ids[row])
+        return question_markdown(question), answer_key_markdown(question)
+
+    outputs = [summary, table, shown_ids]
+    search_button.click(run_search, filters, outputs)
+    query.submit(run_search, filters, outputs)
+    for control in (topic, level, kind, difficulty):
+        control.change(run_search, filters, outputs)
+    table.select(open_question, [shown_ids], [detail, answer_key])
+    # Fill the table as soon as the page opens, so a newcomer sees the bank at once.
+    app.load(run_search, filters, outputs)
+
+
+def _filters(topic, level, kind, difficulty) -> SearchFilters:
+    return SearchFilters(
+        topic=None if topic in (None, ANY) else topic,
+        level=None if level in (None, ANY) else level,
+        type=None if kind in (None, ANY) else kind,
+        difficulty=None if difficulty in (None, ANY) else int(difficulty),
+    )
+
+
+def _summary(found: list[Found], searched: bool, total: int) -> str:
+    if not found:
+        return "No questions match these filters. Try another topic or level."
+    if searched:
+        return f"{len(found)} closest questions, best match first."
+    more = f" (first {len(found)} shown; narrow the filters or search)" if len(found) == RESULT_LIMIT else ""
+    return f"{len(found)} of {total} questions{more}."
+
+
+def _rows(found: list[Found]) -> list[list]:
+    return [
+        [
+            f.question.question,
+            TOPIC_LABELS[f.question.topic],
+            ", ".join(f.question.levels),
+            f.question.difficulty,
+            "" if f.similarity is None else f"{f.similarity:.2f}",
+        ]
+        for f in found
+    ]
+
+
+def question_markdown(question: Question) -> str:
+    """The question as a candidate sees it: no rubric, no answer."""
+    return (
+        f"### {question.question}\n\n"
+        f"{TOPIC_LABELS[question.topic]} · {question.subtopic} · {question.type} · "
+        f"levels {', '.join(question.levels)} · difficulty {question.difficulty} · about {question.minutes} min · "
+        f"`{question.id}`"
+    )
+
+
+def answer_key_markdown(question: Question) -> str:
+    """The rubric, red flags, level signals, follow-ups and reference answer of a question."""
+    total = question.total_weight
+    lines = ["**Rubric** (weight, share of the score)", ""]
+    lines += [f"- **{p.id}** ({p.weight:g}, {100 * p.weight / total:.0f}%): {p.point}" for p in question.rubric]
+    lines += ["", "**Red flags**", ""] + [f"- {flag}" for flag in question.red_flags]
+    lines += ["", "**Level signals**", ""]
+    lines += [f"- *{level}*: {text}" for level, text in question.level_signals.items()]
+    lines += ["", "**Follow-ups**", ""]
+    lines += [f"- {f.question} *(probes {', '.join(f.targets)})*" for f in question.follow_ups]
+    lines += ["", "**Reference answer**", "", question.reference_answer]
+    return "\n".join(lines)
