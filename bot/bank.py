@@ -213,10 +213,10 @@ def check_bank(*dirs: Path) -> tuple[Bank, list[Problem]]:
                 other_file, other_line = first_seen[question.id]
                 other = f"{other_file}:{other_line}" if other_line else other_file
                 problems.append(
-                    Problem(_display_path(path), f"duplicate id, also used in {other}", question.id, "id", line)
+                    Problem(display_path(path), f"duplicate id, also used in {other}", question.id, "id", line)
                 )
                 continue
-            first_seen[question.id] = (_display_path(path), line)
+            first_seen[question.id] = (display_path(path), line)
             sources[question.id] = str(path)
             questions.append(question)
 
@@ -235,7 +235,7 @@ def bank_version(folder: Path, files: Iterable[Path]) -> str:
     return f"{declared}+{digest.hexdigest()[:8]}"
 
 
-def _display_path(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path relative to the working folder when it is inside it, so messages stay short."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -244,7 +244,7 @@ def _display_path(path: Path) -> str:
 
 
 def _load_file(path: Path) -> tuple[list[tuple[Question, int | None]], list[Problem]]:
-    name = _display_path(path)
+    name = display_path(path)
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.load(text, Loader=_Loader)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.bank import LEVELS, QUESTION_TYPES, TOPICS, check_bank, load_bank
+from bot.bank import LEVELS, QUESTION_TYPES, TOPICS, check_bank, display_path, load_bank
 from bot.errors import BotError
 from bot.settings import Settings
 
@@ -63,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _bank_validate(args: argparse.Namespace, settings: Settings) -> int:
-    folder = args.dir or settings.bank_dir
-    bank, problems = check_bank(folder)
+    bank, problems = check_bank(args.dir or settings.bank_dir)
+    folder = display_path(args.dir or settings.bank_dir)
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         print(f"{folder}: {len(problems)} {noun}")
@@ -117,6 +117,8 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.k < 1:
         raise BotError("-k must be at least 1.")
+    if not args.text.strip():
+        raise BotError("Give some text to search for, e.g. 'feature store point-in-time joins'.")
     bank = load_bank(settings.bank_dir)
     index = open_index(settings, load_embedder())
     index.sync(bank, progress=True)

@@ -26,7 +26,7 @@ class Embedder:
     name = MODEL_NAME
     dimension = DIMENSION
 
-    def __init__(self, session, tokenizer, batch_size: int = 32):
+    def __init__(self, session, tokenizer, batch_size: int = 16):
         self._session = session
         self._tokenizer = tokenizer
         self._batch_size = batch_size
@@ -81,7 +81,7 @@ def model_files() -> tuple[Path, Path]:
     return onnx_path, tokenizer_path
 
 
-def load_embedder(batch_size: int = 32, threads: int | None = None) -> Embedder:
+def load_embedder(batch_size: int = 16, threads: int | None = None) -> Embedder:
     """The offline embedder, loaded from the installed model packages."""
     import onnxruntime
     from tokenizers import Tokenizer

@@ -198,8 +198,11 @@ def open_index(settings: Settings, embedder: Embedder, collection: str = COLLECT
                 f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({error})."
             ) from None
     else:
-        settings.chroma_path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        try:
+            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        except Exception as error:  # a folder we cannot write, or a store another version wrote
+            raise IndexUnavailableError(f"Cannot open the index in {settings.chroma_path} ({error}).") from None
 
     metadata = {"embedding_model": embedder.name}
     store = client.get_or_create_collection(

@@ -151,6 +151,20 @@ def test_search_rejects_k_below_one(env, capsys):
     assert err == "error: -k must be at least 1.\n"
 
 
+def test_search_needs_some_text(env, capsys):
+    code, _, err = run(["search", "   "], env, capsys)
+    assert code == 1
+    assert err == "error: Give some text to search for, e.g. 'feature store point-in-time joins'.\n"
+
+
+def test_unwritable_data_folder_is_one_clear_error(tmp_path, env, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    code, _, err = run(["index", "build"], {**env, "BOT_DATA_DIR": str(blocker)}, capsys)
+    assert code == 1
+    assert err.startswith(f"error: Cannot open the index in {blocker / 'chroma'} (")
+
+
 def test_bad_setting_is_one_clear_error(env, capsys):
     code, _, err = run(["bank", "stats"], {**env, "BOT_CHROMA_PORT": "abc"}, capsys)
     assert code == 1
