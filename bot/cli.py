@@ -127,23 +127,26 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         import json
 
-        rows = [
-            {
-                "id": hit.id,
-                "topic": hit.topic,
-                "question": bank.get(hit.id).question,
-                "similarity": round(hit.similarity, 4),
-                "levels": list(hit.levels),
-                "type": hit.type,
-                "difficulty": hit.difficulty,
-            }
-            for hit in hits
-        ]
+        rows = []
+        for hit in hits:
+            question = bank.get(hit.id)
+            rows.append(
+                {
+                    "id": hit.id,
+                    "topic": question.topic,
+                    "question": question.question,
+                    "similarity": round(hit.similarity, 4),
+                    "levels": list(question.levels),
+                    "type": question.type,
+                    "difficulty": question.difficulty,
+                }
+            )
         print(json.dumps(rows, indent=2))
         return 0
     if not hits:
         print("No questions match those filters.")
     for hit in hits:
-        print(f"{hit.similarity:.3f}  {hit.id}  [{hit.topic}, {hit.type}, d{hit.difficulty}]")
-        print(f"       {bank.get(hit.id).question}")
+        question = bank.get(hit.id)
+        print(f"{hit.similarity:.3f}  {hit.id}  [{question.topic}, {question.type}, d{question.difficulty}]")
+        print(f"       {question.question}")
     return 0

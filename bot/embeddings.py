@@ -30,25 +30,45 @@ class Embedder:
         self._session = session
         self._tokenizer = tokenizer
         self._batch_size = batch_size
+        self._vocabulary: frozenset[str] | None = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length float32 row per text, in the order given."""
-        vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        if not texts:
-            return vectors
-        encodings = self._tokenizer.encode_batch([text or " " for text in texts])
-        # Batching texts of similar length wastes less compute on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            vectors[rows] = self._embed_batch([encodings[i] for i in rows])
-        return vectors
+        pooled, _ = self.embed_pooled(texts)
+        return normalize(pooled)
 
     def embed_one(self, text: str) -> np.ndarray:
         """The vector of a single text."""
         return self.embed([text])[0]
 
-    def _embed_batch(self, encodings) -> np.ndarray:
+    def embed_pooled(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Mean-pooled vectors before normalisation, and each text's token count.
+
+        A token-weighted sum of pooled vectors approximates the vector of the texts joined, so
+        windows of sentences can be scored without embedding them again.
+        """
+        pooled = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
+        if not texts:
+            return pooled, counts
+        encodings = self._tokenizer.encode_batch([text or " " for text in texts])
+        # Batching texts of similar length wastes less compute on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            pooled[rows] = self._pool_batch([encodings[i] for i in rows])
+            counts[rows] = [len(encodings[i].ids) for i in rows]
+        return pooled, counts
+
+    def vocabulary(self) -> frozenset[str]:
+        """Whole words the tokenizer knows (no word pieces or special tokens)."""
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(
+                token for token in self._tokenizer.get_vocab() if token.isalpha() and not token.startswith("[")
+            )
+        return self._vocabulary
+
+    def _pool_batch(self, encodings) -> np.ndarray:
         width = max(len(encoding.ids) for encoding in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -58,10 +78,14 @@ class Embedder:
         hidden = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
-        # Mean pooling over real tokens, then L2 normalisation, as sentence-transformers does.
+        # Mean pooling over real tokens, as sentence-transformers does for this model.
         weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length."""
+    return vectors / np.clip(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12, None)
 
 
 def model_files() -> tuple[Path, Path]:

@@ -1,0 +1,121 @@
+"""The offline grader on real bank questions: ordering, evidence, and answers built to fool it."""
+
+import pytest
+
+from bot.bank import load_bank
+from bot.devset import adversarial_answers
+from bot.index import open_index
+from bot.offline_grader import MAX_ANSWER_WORDS, OfflineGrader
+from bot.settings import SHIPPED_BANK_DIR, Settings
+
+STRONG_DRIFT = (
+    "I'd separate three things. Data drift is the input distribution P(x) moving, concept drift is P(y|x) "
+    "changing so the same transaction now means something different, and label drift is the fraud base rate "
+    "itself shifting. For detection I'd compute PSI for every numeric feature on daily windows against the "
+    "training reference, a chi-square test for categorical ones, and alert when PSI goes over about 0.2 on an "
+    "important feature. Since chargebacks arrive 30 to 45 days late, I'd watch the score distribution, the "
+    "share of transactions above the review threshold and the analysts' confirmation rate as early proxies. "
+    "When an alert fires it goes to the model's on-call owner, who first checks for upstream pipeline bugs, "
+    "then decides whether to roll back, retrain or keep watching. Retraining is triggered by sustained drift "
+    "or proxy degradation rather than a blind schedule, and the retrained model must beat the current one on "
+    "a recent labelled holdout before it is promoted."
+)
+PARTIAL_DRIFT = (
+    "I would compute PSI per feature every day against the training data and alert when it is above 0.2. "
+    "Then someone looks at the alert and we retrain the model on recent data."
+)
+WEAK_DRIFT = "I'd check the accuracy every week and retrain the model if it drops."
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_bank(SHIPPED_BANK_DIR)
+
+
+@pytest.fixture(scope="module")
+def grader(bank, embedder, tmp_path_factory):
+    index = open_index(Settings(data_dir=tmp_path_factory.mktemp("grader-index")), embedder)
+    index.sync(bank)
+    return OfflineGrader(embedder, index.reference_vectors())
+
+
+@pytest.fixture
+def drift(bank):
+    return bank.get("monitor-drift-detection-plan")
+
+
+def test_better_answers_score_higher(grader, drift):
+    strong, partial, weak = (grader.score(drift, a).score for a in (STRONG_DRIFT, PARTIAL_DRIFT, WEAK_DRIFT))
+    assert strong >= 60 > weak
+    assert strong > partial > weak
+
+
+def test_reference_answer_scores_strong(grader, drift):
+    score = grader.score(drift, drift.reference_answer)
+    assert score.band == "strong"
+    assert all(c.credit == "full" for c in score.criteria)
+
+
+def test_score_has_every_rubric_point_in_order(grader, drift):
+    score = grader.score(drift, STRONG_DRIFT)
+    assert [c.point_id for c in score.criteria] == [p.id for p in drift.rubric]
+    assert [c.weight for c in score.criteria] == [p.weight for p in drift.rubric]
+    assert score.question_id == drift.id and score.engine == "offline"
+
+
+def test_evidence_is_quoted_from_the_answer_itself(grader, drift):
+    score = grader.score(drift, STRONG_DRIFT)
+    normalized = " ".join(STRONG_DRIFT.split())
+    quoted = [c.evidence for c in score.criteria if c.evidence]
+    assert quoted
+    assert all(quote.rstrip("…") in normalized for quote in quoted)
+    assert all(c.evidence == "" for c in score.criteria if c.credit in ("none", "not_assessed"))
+
+
+def test_points_the_answer_never_touches_are_not_assessed(grader, drift):
+    score = grader.score(drift, WEAK_DRIFT)
+    assert "not_assessed" in {c.credit for c in score.criteria}
+
+
+@pytest.mark.parametrize(
+    ("kind", "note"),
+    [
+        ("empty", "The answer is empty."),
+        ("dont_know", "The answer says nothing beyond the question's own words."),
+        ("question_copy", "The answer says nothing beyond the question's own words."),
+        ("gibberish", "The answer is not readable English."),
+        ("keyword_list", None),
+        ("wrong_question", None),
+    ],
+)
+def test_answers_built_to_fool_the_grader_score_at_most_20(grader, bank, drift, kind, note):
+    answer = adversarial_answers(drift, STRONG_DRIFT, bank.with_topic("data_eng_sql")[0])[kind]
+    score = grader.score(drift, answer)
+    assert score.score <= 20
+    if note:
+        assert note in score.notes
+        assert score.score == 0
+
+
+def test_good_answer_under_the_wrong_question_earns_little(grader, bank, drift):
+    for other in (bank.with_topic("data_eng_sql")[0], bank.with_topic("behavioral")[0], bank.with_topic("coding")[0]):
+        assert grader.score(other, STRONG_DRIFT).score <= 20, other.id
+
+
+def test_instructions_to_the_grader_are_ignored(grader, bank, drift):
+    plain = grader.score(drift, STRONG_DRIFT)
+    injected = grader.score(drift, adversarial_answers(drift, STRONG_DRIFT, drift)["injected"])
+    assert injected.score == plain.score
+    assert [c.credit for c in injected.criteria] == [c.credit for c in plain.criteria]
+    assert "Text addressed to the grader was ignored." in injected.notes
+
+
+def test_a_huge_answer_is_graded_on_its_first_words(grader, drift):
+    huge = (STRONG_DRIFT + " ") * 40
+    score = grader.score(drift, huge)
+    assert f"Only the first {MAX_ANSWER_WORDS:,} words were graded." in score.notes
+    assert score.score >= grader.score(drift, STRONG_DRIFT).score - 10
+
+
+def test_notes_given_by_the_caller_are_kept(grader, drift):
+    assert grader.score(drift, PARTIAL_DRIFT, notes=("A hint was used.",)).notes[0] == "A hint was used."
