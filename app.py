@@ -23,7 +23,10 @@ def main() -> int:
     except BotError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"Question bank {bank.version}: {result.total} questions indexed ({result.added + result.updated} embedded).")
+    print(
+        f"Question bank {bank.version}: {result.total} questions indexed; embedded "
+        f"{result.added + result.updated} questions and {result.references_embedded} reference answers."
+    )
     app = build_app(AppContext(bank=bank, index=index))
     app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False)
     return 0

@@ -60,6 +60,25 @@ class Embedder:
             counts[rows] = [len(encodings[i].ids) for i in rows]
         return pooled, counts
 
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per multi-sentence text: the token-weighted mean of its sentences.
+
+        Long texts are not truncated at the model's 256 tokens, and a document's vector is made
+        the same way the grader makes an answer's, so the two can be compared.
+        """
+        from bot.sentences import split_sentences
+
+        pieces = [split_sentences(text) or [" "] for text in texts]
+        flat = [sentence for sentences in pieces for sentence in sentences]
+        pooled, counts = self.embed_pooled(flat)
+        vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        start = 0
+        for row, sentences in enumerate(pieces):
+            span = slice(start, start + len(sentences))
+            vectors[row] = (pooled[span] * counts[span, None]).sum(axis=0)
+            start += len(sentences)
+        return normalize(vectors)
+
     def vocabulary(self) -> frozenset[str]:
         """Whole words the tokenizer knows (no word pieces or special tokens)."""
         if self._vocabulary is None:

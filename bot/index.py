@@ -68,6 +68,7 @@ class SyncResult:
     deleted: int
     unchanged: int
     seconds: float
+    references_embedded: int = 0
 
 
 def index_text(question: Question) -> str:
@@ -91,10 +92,11 @@ def _metadata(question: Question) -> dict:
 class _Store:
     """One Chroma collection of texts keyed by question id, kept in step by content hash."""
 
-    def __init__(self, collection, embedder: Embedder, label: str):
+    def __init__(self, collection, embedder: Embedder, label: str, documents: bool = False):
         self.collection = collection
         self._embedder = embedder
         self._label = label
+        self._embed = embedder.embed_documents if documents else embedder.embed
 
     def stored_hashes(self) -> dict[str, str]:
         hashes: dict[str, str] = {}
@@ -124,7 +126,7 @@ class _Store:
                     texts = [text(q) for q in chunk]
                     self.collection.upsert(
                         ids=[q.id for q in chunk],
-                        embeddings=self._embedder.embed(texts),
+                        embeddings=self._embed(texts),
                         documents=texts,
                         metadatas=[metadata(q) for q in chunk],
                     )
@@ -154,7 +156,7 @@ class QuestionIndex:
 
     def __init__(self, questions_collection, references_collection, embedder: Embedder):
         self._questions = _Store(questions_collection, embedder, "questions")
-        self._references = _Store(references_collection, embedder, "reference answers")
+        self._references = _Store(references_collection, embedder, "reference answers", documents=True)
         self._embedder = embedder
         self._mirror: _Mirror | None = None
         self._reference_mirror: tuple[list[str], np.ndarray] | None = None
@@ -192,6 +194,7 @@ class QuestionIndex:
             deleted=deleted,
             unchanged=len(wanted) - added - updated,
             seconds=time.perf_counter() - started,
+            references_embedded=changed_references[0] + changed_references[1],
         )
 
     def reference_vectors(self) -> tuple[list[str], np.ndarray]:
@@ -304,15 +307,17 @@ def open_index(settings: Settings, embedder: Embedder, collection: str = COLLECT
         except Exception as error:  # a folder we cannot write, or a store another version wrote
             raise IndexUnavailableError(f"Cannot open the index in {settings.chroma_path} ({error}).") from None
 
-    stores = [_open_collection(client, name, embedder) for name in (collection, f"{collection}-references")]
-    return QuestionIndex(stores[0], stores[1], embedder)
+    questions = _open_collection(client, collection, f"{embedder.name}/text")
+    references = _open_collection(client, f"{collection}-references", f"{embedder.name}/sentence-mean")
+    return QuestionIndex(questions, references, embedder)
 
 
-def _open_collection(client, name: str, embedder: Embedder):
-    metadata = {"embedding_model": embedder.name}
+def _open_collection(client, name: str, vectors: str):
+    """The collection, emptied first if its vectors were made another way (model or method)."""
+    metadata = {"embedding_model": vectors}
     options = {"embedding_function": None, "configuration": {"hnsw": {"space": "cosine"}}, "metadata": metadata}
     store = client.get_or_create_collection(name, **options)
-    if (store.metadata or {}).get("embedding_model") != embedder.name:
+    if (store.metadata or {}).get("embedding_model") != vectors:
         # Vectors from another model are not comparable: start the collection afresh.
         client.delete_collection(name)
         store = client.create_collection(name, **options)

@@ -37,12 +37,12 @@ class GraderParams:
     """The offline grader's constants, fitted on the dev set's fit half (bench/fit_grader.py)."""
 
     lexical_weight: float = 0.5  # share of the match from the point's own words found in the segment
-    prose_share: float = 0.08  # function-word share at which a segment counts as prose, not keywords
-    relevance_low: float = -0.6  # reference margin at which an answer is judged off the question
-    relevance_high: float = 0.0  # reference margin from which an answer is fully on the question
-    full_at: float = 0.52
-    partial_at: float = 0.28
-    touched_at: float = 0.20  # below this the point is "not assessed": the answer never went near it
+    prose_share: float = 0.12  # function-word share at which a segment counts as prose, not keywords
+    relevance_low: float = -0.8  # reference margin at which an answer is judged off the question
+    relevance_high: float = -0.12  # reference margin from which an answer is fully on the question
+    full_at: float = 0.42
+    partial_at: float = 0.34
+    touched_at: float = 0.25  # not fitted (no effect on the score): below it a point is "not assessed"
     # Not fitted: similarity finds red flags imprecisely, so the bar is set where most flags found
     # on the dev set are right (bench/grader_agreement.py prints the precision).
     red_flag_at: float = 0.82
@@ -142,8 +142,8 @@ class OfflineGrader:
         if key not in self._prepared:
             reference_sentences = split_sentences(question.reference_answer)
             texts = [p.point for p in question.rubric] + reference_sentences + list(question.red_flags)
-            texts.append(question.reference_answer)
             vectors = self.embedder.embed(texts)
+            reference_vector = self.embedder.embed_documents([question.reference_answer])[0]
             n_points, n_reference = len(question.rubric), len(reference_sentences)
             points = vectors[:n_points]
             reference = vectors[n_points : n_points + n_reference]
@@ -155,8 +155,8 @@ class OfflineGrader:
                 anchor_texts=[reference_sentences[i] for i in nearest],
                 point_stems=[stems(p.point, drop=question_stems) for p in question.rubric],
                 question_stems=question_stems,
-                reference=vectors[-1],
-                red_flags=vectors[n_points + n_reference : -1],
+                reference=reference_vector,
+                red_flags=vectors[n_points + n_reference :],
             )
         return self._prepared[key]
 

@@ -19,7 +19,8 @@ NOTHING_SELECTED = "Select a question in the table to read it here."
 CSS = """
 .coach-header h1 { margin-bottom: 0.1em; }
 .coach-subtitle { color: var(--body-text-color-subdued); }
-.question-table .body-cell, .question-table .body-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
+.question-table .body-cell, .question-table .body-cell *, .question-table .header-cell,
+.question-table .header-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
 .question-table .virtual-row { cursor: pointer; }
 .search-button { align-self: end; max-height: 3.2rem; }
 .question-detail { position: sticky; top: 1rem; align-self: flex-start; }

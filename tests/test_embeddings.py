@@ -52,3 +52,21 @@ def test_identical_texts_give_identical_vectors(embedder):
 
 def test_model_name_says_which_model_made_the_vectors(embedder):
     assert embedder.name == MODEL_NAME == "all-MiniLM-L6-v2-int8-onnx"
+
+
+def test_document_vector_is_the_token_weighted_mean_of_its_sentences(embedder):
+    text = "Data drift moves the inputs. Concept drift changes the mapping from inputs to labels."
+    document = embedder.embed_documents([text])[0]
+    pooled, counts = embedder.embed_pooled(["Data drift moves the inputs.",
+                                            "Concept drift changes the mapping from inputs to labels."])
+    expected = (pooled * counts[:, None]).sum(axis=0)
+    assert np.allclose(document, expected / np.linalg.norm(expected), atol=1e-5)
+
+
+def test_long_documents_are_not_truncated(embedder):
+    head = "Feature stores serve online features with low latency. " * 30  # past the 256-token limit
+    tail = "The tail of this document is about gradient checkpointing in transformers."
+    truncated_with, truncated_without = embedder.embed([head + tail, head])
+    assert cosine(truncated_with, truncated_without) > 0.99999  # plain embed never sees the tail
+    with_tail, without_tail = embedder.embed_documents([head + tail, head])
+    assert cosine(with_tail, without_tail) < 0.9995

@@ -75,6 +75,10 @@ class RecordingEmbedder:
     def embed_one(self, text):
         return self.embed([text])[0]
 
+    def embed_documents(self, texts):
+        self.texts.extend(texts)
+        return self._inner.embed_documents(texts)
+
 
 def free_port():
     with socket.socket() as sock:
@@ -136,7 +140,7 @@ def test_reference_answers_are_indexed_beside_the_questions(settings, collection
     ids, vectors = index.reference_vectors()
     assert sorted(ids) == sorted(q.id for q in questions)
     row = ids.index("q-sql")
-    assert float(vectors[row] @ embedder.embed_one("Reference answer for q-sql.")) > 0.999
+    assert float(vectors[row] @ embedder.embed_documents(["Reference answer for q-sql."])[0]) > 0.999
 
 
 def test_sync_without_references_embeds_only_questions(settings, collection, embedder, questions):
