@@ -1,5 +1,6 @@
 """Start the interview coach on 127.0.0.1:7860 with its embedded defaults: no key, no network."""
 
+import gc
 import os
 import sys
 
@@ -27,6 +28,8 @@ def main() -> int:
         f"Question bank {bank.version}: {result.total} questions indexed; embedded "
         f"{result.added + result.updated} questions and {result.references_embedded} reference answers."
     )
+    # The bank and index live as long as the app: keep them out of the garbage collector's scans.
+    gc.freeze()
     app = build_app(AppContext(bank=bank, index=index))
     app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False)
     return 0

@@ -14,6 +14,7 @@ and a varied scenario detail, so texts are distinct and about as long as real on
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import resource
@@ -96,6 +97,7 @@ def run_one(size_name: str, searches: int, keep: str | None) -> dict:
     shipped = size_name == "shipped"
     questions = list(load_bank(SHIPPED_BANK_DIR)) if shipped else synthetic_bank(int(size_name))
     embedder = load_embedder()
+    gc.freeze()  # as app.py does: long-lived bank objects stay out of the collector's scans
     temporary = None if keep else tempfile.TemporaryDirectory()
     data_dir = Path(keep) / f"bank-{size_name}" if keep else Path(temporary.name)
     build_file = data_dir / "build.json"
@@ -117,6 +119,11 @@ def run_one(size_name: str, searches: int, keep: str | None) -> dict:
     rebuild_seconds = time.perf_counter() - started
     assert unchanged.unchanged == len(questions), unchanged
 
+    # The first filtered search loads every vector into memory; time it apart from the rest.
+    started = time.perf_counter()
+    reopened.search("warm-up", k=10, filters=SearchFilters(level="senior"))
+    first_filtered_seconds = time.perf_counter() - started
+
     latencies = {"unfiltered": [], "filtered": []}
     for i in range(searches):
         filters = FILTERS[i % len(FILTERS)]
@@ -133,6 +140,7 @@ def run_one(size_name: str, searches: int, keep: str | None) -> dict:
         "bank": size_name,
         **build,
         "no_change_rebuild_s": round(rebuild_seconds, 3),
+        "first_filtered_search_s": round(first_filtered_seconds, 2),
         "search_p50_ms": round(percentile(every, 0.50), 2),
         "search_p95_ms": round(percentile(every, 0.95), 2),
         "unfiltered_p95_ms": round(percentile(latencies["unfiltered"], 0.95), 2),
@@ -155,7 +163,7 @@ def main() -> int:
 
     header = (
         f"{'bank':>8} {'questions':>9} {'build s':>8} {'emb/s':>6} {'rebuild s':>9} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'p95 filt':>8} {'peak MB':>8}"
+        f"{'load s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p95 filt':>8} {'peak MB':>8}"
     )
     print(header)
     results = []
@@ -169,7 +177,7 @@ def main() -> int:
         results.append(row)
         print(
             f"{row['bank']:>8} {row['size']:>9} {row['build_s']:>8.1f} {row['embedded_per_s']:>6.0f} "
-            f"{row['no_change_rebuild_s']:>9.3f} {row['search_p50_ms']:>7.1f} {row['search_p95_ms']:>7.1f} "
+            f"{row['no_change_rebuild_s']:>9.3f} {row['first_filtered_search_s']:>6.2f} {row['search_p50_ms']:>7.1f} {row['search_p95_ms']:>7.1f} "
             f"{row['filtered_p95_ms']:>8.1f} {row['peak_rss_mb']:>8}",
             flush=True,
         )

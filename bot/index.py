@@ -16,6 +16,7 @@ from bot.settings import Settings
 COLLECTION = "questions"
 UPSERT_CHUNK = 512  # questions embedded and written per step; bounds memory on huge banks
 PAGE = 5000  # rows read per step when listing what the index holds
+BROAD_FILTER_SHARE = 0.25  # from this share of rows passing a filter, over-fetch from HNSW instead
 
 
 class IndexUnavailableError(BotError):
@@ -217,11 +218,9 @@ class QuestionIndex:
         return self._search_filtered(np.asarray(vector, dtype=np.float32), k, filters)
 
     def _search_unfiltered(self, vector, k: int) -> list[SearchHit]:
-        size = self.count()
-        if size == 0:
-            return []
         # Only ids and distances come back: callers hold the bank, and reading metadata costs time.
-        result = self._questions.collection.query(query_embeddings=[vector], n_results=min(k, size), include=["distances"])
+        # (No count() first: it scans the collection, ~10 ms at 100,000 rows, and query copes alone.)
+        result = self._questions.collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
         return [
             SearchHit(id=question_id, similarity=1.0 - float(distance))
             for question_id, distance in zip(result["ids"][0], result["distances"][0])
@@ -229,17 +228,29 @@ class QuestionIndex:
 
     def _search_filtered(self, vector: np.ndarray, k: int, filters: SearchFilters) -> list[SearchHit]:
         # Chroma filters metadata before its vector search at a cost that grows with the rows that
-        # match (about 7 ms per 1,000 measured), so filtered searches run exactly over an in-memory
-        # copy of the vectors instead: one matrix product and a mask, a few ms at 100,000 rows.
+        # match (about 7 ms per 1,000 measured), so filters are applied to an in-memory copy of the
+        # metadata instead. When most rows pass, Chroma's HNSW search fetches a few extra results
+        # to filter; when few pass, an exact search over just those rows' vectors is cheaper.
         mirror = self._load_mirror()
-        if not mirror.ids:
+        keep = mirror.mask(filters)
+        passing = int(keep.sum())
+        if passing == 0:
             return []
-        similarity = mirror.vectors @ vector
-        similarity[~mirror.mask(filters)] = -np.inf
-        top = min(k, len(mirror.ids))
+        if passing >= BROAD_FILTER_SHARE * len(keep):
+            fetch = min(len(keep), int(np.ceil(k * len(keep) / passing * 3)) + len(filters.exclude))
+            hits = [h for h in self._search_unfiltered(vector, fetch) if h.id in mirror.row and keep[mirror.row[h.id]]]
+            if len(hits) >= k or fetch >= len(keep):
+                return hits[:k]
+        if passing < BROAD_FILTER_SHARE * len(keep):
+            rows = np.flatnonzero(keep)
+            similarity = mirror.vectors[rows] @ vector  # copies only the few rows that pass
+        else:
+            rows = np.arange(len(keep))
+            similarity = np.where(keep, mirror.vectors @ vector, -np.inf)
+        top = min(k, passing)
         best = np.argpartition(-similarity, top - 1)[:top]
         best = best[np.argsort(-similarity[best])]
-        return [SearchHit(id=mirror.ids[i], similarity=float(similarity[i])) for i in best if similarity[i] > -np.inf]
+        return [SearchHit(id=mirror.ids[rows[i]], similarity=float(similarity[i])) for i in best]
 
     def _load_mirror(self) -> _Mirror:
         if self._mirror is None:
@@ -254,15 +265,20 @@ class _Mirror:
         self.ids: list[str] = ids
         self.vectors: np.ndarray = vectors
         self.row = {question_id: row for row, question_id in enumerate(ids)}
-        self._topics, self._types, self._difficulties, self._levels = topics, types, difficulties, levels
+        # Topics and types as small integer codes: comparing them is ~100x faster than strings.
+        self._topic_codes = {topic: code for code, topic in enumerate(sorted(set(topics)))}
+        self._type_codes = {kind: code for code, kind in enumerate(sorted(set(types)))}
+        self._topics = np.array([self._topic_codes[t] for t in topics], dtype=np.int16)
+        self._types = np.array([self._type_codes[t] for t in types], dtype=np.int16)
+        self._difficulties, self._levels = difficulties, levels
 
     @classmethod
     def build(cls, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> _Mirror:
         return cls(
             ids,
             vectors,
-            np.array([m["topic"] for m in metadatas], dtype=object),
-            np.array([m["type"] for m in metadatas], dtype=object),
+            [m["topic"] for m in metadatas],
+            [m["type"] for m in metadatas],
             np.array([int(m["difficulty"]) for m in metadatas], dtype=np.int8),
             {level: np.array([bool(m.get(f"level_{level}")) for m in metadatas]) for level in LEVELS},
         )
@@ -271,9 +287,9 @@ class _Mirror:
         """Rows that pass the filters."""
         keep = np.ones(len(self.ids), dtype=bool)
         if filters.topic:
-            keep &= self._topics == filters.topic
+            keep &= self._topics == self._topic_codes.get(filters.topic, -1)
         if filters.type:
-            keep &= self._types == filters.type
+            keep &= self._types == self._type_codes.get(filters.type, -1)
         if filters.difficulty:
             keep &= self._difficulties == int(filters.difficulty)
         if filters.level:
