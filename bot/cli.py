@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=5, help="how many results (default 5)")
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.set_defaults(run=_search)
+
+    grade = commands.add_parser("grade", help="score answers in bulk from a JSONL file")
+    grade.add_argument("input", help="JSONL file, one answer per line ('-' for standard input)")
+    grade.add_argument("--output", type=Path, help="write results here instead of standard output")
+    grade.set_defaults(run=_grade)
     return parser
 
 
@@ -149,4 +154,50 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
         question = bank.get(hit.id)
         print(f"{hit.similarity:.3f}  {hit.id}  [{question.topic}, {question.type}, d{question.difficulty}]")
         print(f"       {question.question}")
+    return 0
+
+
+def _offline_grader(settings: Settings, bank):
+    from bot.embeddings import load_embedder
+    from bot.index import open_index
+    from bot.offline_grader import OfflineGrader
+
+    embedder = load_embedder()
+    index = open_index(settings, embedder)
+    index.sync(bank, progress=True)
+    return OfflineGrader(embedder, index.reference_vectors())
+
+
+def _grade(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    import time
+
+    from tqdm import tqdm
+
+    from bot.bulk import grade_lines
+
+    if args.input == "-":
+        lines = sys.stdin.readlines()
+    else:
+        path = Path(args.input)
+        if not path.is_file():
+            raise BotError(f"There is no file {path} to grade.")
+        lines = path.read_text(encoding="utf-8").splitlines()
+    bank = load_bank(settings.bank_dir)
+    grader = _offline_grader(settings, bank)
+    started = time.perf_counter()
+    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    errors = 0
+    try:
+        for result in tqdm(grade_lines(lines, bank, grader), total=len(lines), desc="Grading", unit="answer",
+                           file=sys.stderr):
+            errors += "error" in result
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    finally:
+        if args.output:
+            out.close()
+    seconds = time.perf_counter() - started
+    where = f" -> {args.output}" if args.output else ""
+    print(f"graded {len(lines) - errors} of {len(lines)} lines ({errors} with errors) in {seconds:.1f} s{where}",
+          file=sys.stderr)
     return 0

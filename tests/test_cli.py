@@ -184,7 +184,8 @@ def test_invalid_bank_stops_other_commands_with_the_problems(tmp_path, env, caps
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["bank", "--help"], ["bank", "validate", "--help"], ["bank", "stats", "--help"],
-     ["bank", "export", "--help"], ["index", "--help"], ["index", "build", "--help"], ["search", "--help"]],
+     ["bank", "export", "--help"], ["index", "--help"], ["index", "build", "--help"], ["search", "--help"],
+     ["grade", "--help"]],
     ids=lambda argv: " ".join(argv),
 )
 def test_every_command_has_help(argv, capsys):
