@@ -10,6 +10,7 @@ from bot.bank import Bank, Question, UnknownQuestionError
 from bot.sentences import split_sentences
 
 MAX_DERIVED_POINTS = 7
+CHUNK = 64  # lines graded together
 
 
 class LineError(ValueError):
@@ -141,14 +142,30 @@ def error_line(number: int, text: str, error: Exception) -> dict:
     return {**base, "line": number, "error": str(error)}
 
 
-def grade_lines(lines: Iterable[str], bank: Bank, grader) -> Iterator[dict]:
-    """One output object per input line, in order; a bad or blank line gets an `error` field."""
+def grade_lines(lines: Iterable[str], bank: Bank, grader, chunk: int = CHUNK) -> Iterator[dict]:
+    """One output object per input line, in order; a bad or blank line gets an `error` field.
+
+    Lines are graded in chunks so the embedding model sees many sentences at once.
+    """
+    pending: list[tuple[int, str]] = []
     for number, text in enumerate(lines, start=1):
+        pending.append((number, text))
+        if len(pending) == chunk:
+            yield from _grade_chunk(pending, bank, grader)
+            pending = []
+    yield from _grade_chunk(pending, bank, grader)
+
+
+def _grade_chunk(pending: list[tuple[int, str]], bank: Bank, grader) -> Iterator[dict]:
+    parsed: list[GradingItem | dict] = []
+    for number, text in pending:
         try:
             if not text.strip():
                 raise LineError("empty line")
-            item = parse_line(text, bank)
+            parsed.append(parse_line(text, bank))
         except LineError as error:
-            yield error_line(number, text, error)
-            continue
-        yield result_line(item, grader.score(item.question, item.answer))
+            parsed.append(error_line(number, text, error))
+    items = [p for p in parsed if isinstance(p, GradingItem)]
+    scores = iter(grader.score_many([(item.question, item.answer) for item in items]))
+    for entry in parsed:
+        yield result_line(entry, next(scores)) if isinstance(entry, GradingItem) else entry

@@ -17,7 +17,7 @@ from bot.bank import Question
 from bot.embeddings import Embedder, normalize
 from bot.scoring import OFFLINE_ENGINE, Credit, Criterion, Score, band_for, feedback_text, level_for, quote
 from bot.scoring import weighted_score
-from bot.sentences import function_word_share, known_word_share, split_sentences, stems
+from bot.sentences import function_word_counts, known_word_share, split_sentences, stems
 
 MAX_ANSWER_WORDS = 3000  # longer answers are graded on their first 3,000 words, and the score says so
 WINDOW_SIZES = (1, 2, 3)  # sentences per segment: single sentences and windows of two and three
@@ -93,10 +93,32 @@ class OfflineGrader:
         """The answer's score against the question's rubric."""
         return self.grade(question, self.analyze(question, answer, notes))
 
+    def score_many(self, items: list[tuple[Question, str]]) -> list[Score]:
+        """Scores for many (question, answer) pairs, embedding all their sentences in one pass."""
+        started = [self._start(question, answer, ()) for question, answer in items]
+        sentences = [sentence for _, pieces in started for sentence in pieces]
+        pooled, counts = self.embedder.embed_pooled(sentences)
+        scores, offset = [], 0
+        for (question, _), (signals, pieces) in zip(items, started):
+            span = slice(offset, offset + len(pieces))
+            offset += len(pieces)
+            if not signals.unusable:
+                self._measure(question, signals, pieces, pooled[span], counts[span])
+            scores.append(self.grade(question, signals))
+        return scores
+
     # -- step 1: measure ---------------------------------------------------------------------
 
     def analyze(self, question: Question, answer: str, notes: tuple[str, ...] = ()) -> AnswerSignals:
         """Measure the answer against each rubric point, the reference and the red flags."""
+        signals, sentences = self._start(question, answer, notes)
+        if not signals.unusable:
+            pooled, counts = self.embedder.embed_pooled(sentences)
+            self._measure(question, signals, sentences, pooled, counts)
+        return signals
+
+    def _start(self, question: Question, answer: str, notes) -> tuple[AnswerSignals, list[str]]:
+        """Clean the answer, note what was dropped, and split it into sentences (none if unusable)."""
         prepared = self._prepare(question)
         signals = AnswerSignals(notes=list(notes))
         kept, dropped = drop_grader_directed(answer)
@@ -107,12 +129,13 @@ class OfflineGrader:
             kept = " ".join(answer_words[:MAX_ANSWER_WORDS])
             signals.notes.append(f"Only the first {MAX_ANSWER_WORDS:,} words were graded.")
         signals.unusable = self._unusable(kept, prepared)
-        if signals.unusable:
-            return signals
+        return signals, ([] if signals.unusable else split_sentences(kept))
 
-        sentences = split_sentences(kept)
-        pooled, counts = self.embedder.embed_pooled(sentences)
-        texts, vectors, sizes = [], [], []
+    def _measure(self, question: Question, signals: AnswerSignals, sentences, pooled, counts) -> None:
+        prepared = self._prepare(question)
+        sentence_stems = [stems(sentence, drop=prepared.question_stems) for sentence in sentences]
+        sentence_function = [function_word_counts(sentence) for sentence in sentences]
+        texts, vectors, sizes, segment_stems, shares = [], [], [], [], []
         for size in WINDOW_SIZES:
             for start in range(0, len(sentences) - size + 1):
                 span = slice(start, start + size)
@@ -120,11 +143,13 @@ class OfflineGrader:
                 # Token-weighted pooled vectors approximate the joined text's vector.
                 vectors.append(normalize((pooled[span] * counts[span, None]).sum(axis=0)))
                 sizes.append(size)
+                segment_stems.append(set().union(*sentence_stems[span]))
+                function, total = map(sum, zip(*sentence_function[span]))
+                shares.append(function / total if total else 0.0)
         vectors = np.stack(vectors)
-        segment_stems = [stems(text, drop=prepared.question_stems) for text in texts]
         signals.segments = texts
         signals.segment_sizes = np.array(sizes)
-        signals.function_share = np.array([function_word_share(text) for text in texts])
+        signals.function_share = np.array(shares)
         signals.semantic = np.maximum(prepared.points @ vectors.T, prepared.anchors @ vectors.T)
         signals.lexical = np.array(
             [[len(wanted & found) / len(wanted) if wanted else 0.0 for found in segment_stems]
@@ -135,7 +160,6 @@ class OfflineGrader:
         singles = vectors[signals.segment_sizes == 1]
         if len(prepared.red_flags):
             signals.red_flag_similarity = (prepared.red_flags @ singles.T).max(axis=1)
-        return signals
 
     def _prepare(self, question: Question) -> _Prepared:
         key = question.content_hash()
