@@ -22,15 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.grader_agreement import DEVSET, open_grader  # noqa: E402
+from bench.index_bench import percentile  # noqa: E402
 from bot.bank import load_bank  # noqa: E402
 from bot.bulk import grade_lines  # noqa: E402
 from bot.devset import load_devset  # noqa: E402
 from bot.settings import SHIPPED_BANK_DIR  # noqa: E402
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> int:

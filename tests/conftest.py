@@ -1,4 +1,5 @@
 import os
+import socket
 import textwrap
 from pathlib import Path
 
@@ -78,3 +79,27 @@ def write_bank(folder: Path, files: dict[str, str], version: str | None = "1.2.0
     if version is not None:
         (folder / "VERSION").write_text(version + "\n")
     return folder
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float, process=None) -> bool:
+    """True once something accepts connections on 127.0.0.1:port; False after `seconds` or if
+    the process it waits for has exited."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False

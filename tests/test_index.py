@@ -1,7 +1,5 @@
 import shutil
-import socket
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -9,6 +7,7 @@ import pytest
 from bot.bank import Question
 from bot.index import IndexUnavailableError, SearchFilters, index_text, open_index
 from bot.settings import Settings
+from tests.conftest import free_port, wait_for_port
 
 QUESTIONS = [
     ("q-drift", "mlops_monitor_retrain", "scenario", ["mid", "senior"], 2,
@@ -80,12 +79,6 @@ class RecordingEmbedder:
         return self._inner.embed_documents(texts)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real Chroma server (chroma run) on 127.0.0.1, stopped at the end of the session."""
@@ -98,14 +91,7 @@ def chroma_server(tmp_path_factory):
          "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
+    if not wait_for_port(port, 30, process):
         process.kill()
         pytest.fail("chroma run did not start within 30 s")
     yield port

@@ -3,13 +3,13 @@
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port, wait_for_port
 
 pytestmark = pytest.mark.browser
 
@@ -22,12 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     port = free_port()
@@ -35,18 +29,9 @@ def app_url(tmp_path_factory):
     env.update(BOT_PORT=str(port), BOT_DATA_DIR=str(tmp_path_factory.mktemp("app-data")))
     log = (tmp_path_factory.mktemp("app-log") / "app.log").open("w")
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"app.py exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not wait_for_port(port, 180, process):
         process.kill()
-        pytest.fail("app.py did not serve within 120 s")
+        pytest.fail(f"app.py did not serve within 180 s (exit code {process.poll()}); see {log.name}")
     yield f"http://127.0.0.1:{port}/"
     process.terminate()
     process.wait(timeout=20)
