@@ -13,6 +13,7 @@ from bot.search import Found, find_questions
 
 ANY = "Any"
 RESULT_LIMIT = 50
+WEAK_MATCH = 0.2  # below this cosine similarity a "match" has nothing to do with the search
 TABLE_HEADERS = ["Question", "Topic", "Levels", "Diff", "Match"]
 NOTHING_SELECTED = "Select a question in the table to read it here."
 
@@ -140,6 +141,8 @@ def _filters(topic, level, kind, difficulty) -> SearchFilters:
 def _summary(found: list[Found], searched: bool, total: int) -> str:
     if not found:
         return "No questions match these filters. Try another topic or level."
+    if searched and (found[0].similarity or 0.0) < WEAK_MATCH:
+        return f"Nothing in the bank is close to that search; these {len(found)} are the nearest anyway."
     if searched:
         return f"{len(found)} closest questions, best match first."
     more = f" (first {len(found)} shown; narrow the filters or search)" if len(found) == RESULT_LIMIT else ""

@@ -95,3 +95,9 @@ def test_selecting_a_question_shows_it_and_keeps_the_rubric_folded(page):
     page.get_by_text("Reference answer", exact=True).wait_for(timeout=10_000)
     assert page.get_by_text("Red flags", exact=True).is_visible()
     shot(page, "bank-question-open")
+
+
+def test_a_search_matching_nothing_says_so(page):
+    page.get_by_label("Search by meaning").fill("!!!!")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("Nothing in the bank is close to that search").wait_for(timeout=15_000)
