@@ -23,6 +23,25 @@ def embedder():
     return load_embedder()
 
 
+@pytest.fixture(scope="session")
+def shipped_bank():
+    from bot.bank import load_bank
+    from bot.settings import SHIPPED_BANK_DIR
+
+    return load_bank(SHIPPED_BANK_DIR)
+
+
+@pytest.fixture(scope="session")
+def shipped_index(shipped_bank, embedder, tmp_path_factory):
+    """The shipped bank indexed once per test session, questions and reference answers."""
+    from bot.index import open_index
+    from bot.settings import Settings
+
+    index = open_index(Settings(data_dir=tmp_path_factory.mktemp("shipped-index")), embedder)
+    index.sync(shipped_bank)
+    return index
+
+
 VALID_QUESTION = """\
   - id: {id}
     topic: {topic}

@@ -2,11 +2,8 @@
 
 import pytest
 
-from bot.bank import load_bank
 from bot.devset import adversarial_answers
-from bot.index import open_index
 from bot.offline_grader import MAX_ANSWER_WORDS, OfflineGrader
-from bot.settings import SHIPPED_BANK_DIR, Settings
 
 STRONG_DRIFT = (
     "I'd separate three things. Data drift is the input distribution P(x) moving, concept drift is P(y|x) "
@@ -28,15 +25,13 @@ WEAK_DRIFT = "I'd check the accuracy every week and retrain the model if it drop
 
 
 @pytest.fixture(scope="module")
-def bank():
-    return load_bank(SHIPPED_BANK_DIR)
+def bank(shipped_bank):
+    return shipped_bank
 
 
 @pytest.fixture(scope="module")
-def grader(bank, embedder, tmp_path_factory):
-    index = open_index(Settings(data_dir=tmp_path_factory.mktemp("grader-index")), embedder)
-    index.sync(bank)
-    return OfflineGrader(embedder, index.reference_vectors())
+def grader(embedder, shipped_index):
+    return OfflineGrader(embedder, shipped_index.reference_vectors())
 
 
 @pytest.fixture
