@@ -99,15 +99,29 @@ def _markdown(questions: Sequence[Question]) -> str:
             "",
             q.question,
             "",
-            "**Rubric**",
+            answer_key_markdown(q, checklist=True),
+            "",
+            f"Tags: {', '.join(q.tags)}",
             "",
         ]
-        lines += [f"- [ ] **{p.id}** (weight {p.weight:g}): {p.point}" for p in q.rubric]
-        lines += ["", "**Red flags**", ""] + [f"- {flag}" for flag in q.red_flags]
-        lines += ["", "**Level signals**", ""]
-        lines += [f"- *{level}*: {text}" for level, text in q.level_signals.items()]
-        lines += ["", "**Follow-ups**", ""]
-        lines += [f"- {f.question} (probes: {', '.join(f.targets)})" for f in q.follow_ups]
-        lines += ["", "**Reference answer**", "", q.reference_answer, "", f"Tags: {', '.join(q.tags)}", ""]
         parts.append("\n".join(lines))
     return "\n".join(parts)
+
+
+def answer_key_markdown(question: Question, checklist: bool = False) -> str:
+    """The rubric (as a checklist for interviewers, or with each point's share of the score), red
+    flags, level signals, follow-ups and reference answer, in Markdown."""
+    total = question.total_weight
+    if checklist:
+        lines = ["**Rubric**", ""]
+        lines += [f"- [ ] **{p.id}** (weight {p.weight:g}): {p.point}" for p in question.rubric]
+    else:
+        lines = ["**Rubric** (weight, share of the score)", ""]
+        lines += [f"- **{p.id}** ({p.weight:g}, {100 * p.weight / total:.0f}%): {p.point}" for p in question.rubric]
+    lines += ["", "**Red flags**", ""] + [f"- {flag}" for flag in question.red_flags]
+    lines += ["", "**Level signals**", ""]
+    lines += [f"- *{level}*: {text}" for level, text in question.level_signals.items()]
+    lines += ["", "**Follow-ups**", ""]
+    lines += [f"- {f.question} (probes: {', '.join(f.targets)})" for f in question.follow_ups]
+    lines += ["", "**Reference answer**", "", question.reference_answer]
+    return "\n".join(lines)

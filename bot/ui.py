@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from bot.bank import LEVELS, QUESTION_TYPES, TOPIC_LABELS, TOPICS, Bank, Question
+from bot.catalog import answer_key_markdown
 from bot.errors import BotError
 from bot.index import QuestionIndex, SearchFilters
 from bot.search import Found, find_questions
@@ -170,17 +171,3 @@ def question_markdown(question: Question) -> str:
         f"levels {', '.join(question.levels)} · difficulty {question.difficulty} · about {question.minutes} min · "
         f"`{question.id}`"
     )
-
-
-def answer_key_markdown(question: Question) -> str:
-    """The rubric, red flags, level signals, follow-ups and reference answer of a question."""
-    total = question.total_weight
-    lines = ["**Rubric** (weight, share of the score)", ""]
-    lines += [f"- **{p.id}** ({p.weight:g}, {100 * p.weight / total:.0f}%): {p.point}" for p in question.rubric]
-    lines += ["", "**Red flags**", ""] + [f"- {flag}" for flag in question.red_flags]
-    lines += ["", "**Level signals**", ""]
-    lines += [f"- *{level}*: {text}" for level, text in question.level_signals.items()]
-    lines += ["", "**Follow-ups**", ""]
-    lines += [f"- {f.question} *(probes {', '.join(f.targets)})*" for f in question.follow_ups]
-    lines += ["", "**Reference answer**", "", question.reference_answer]
-    return "\n".join(lines)
