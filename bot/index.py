@@ -33,22 +33,10 @@ class SearchFilters:
     difficulty: int | None = None
     exclude: tuple[str, ...] = ()
 
-    def where(self) -> dict | None:
-        """The Chroma metadata filter for these restrictions."""
-        clauses: list[dict] = []
-        if self.topic:
-            clauses.append({"topic": self.topic})
-        if self.level:
-            clauses.append({f"level_{self.level}": True})
-        if self.type:
-            clauses.append({"type": self.type})
-        if self.difficulty:
-            clauses.append({"difficulty": int(self.difficulty)})
-        if self.exclude:
-            clauses.append({"qid": {"$nin": list(self.exclude)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing is restricted."""
+        return not (self.topic or self.level or self.type or self.difficulty or self.exclude)
 
 
 @dataclass(frozen=True)
@@ -99,16 +87,22 @@ class _Store:
         self._label = label
         self._embed = embedder.embed_documents if documents else embedder.embed
 
-    def stored_hashes(self) -> dict[str, str]:
-        hashes: dict[str, str] = {}
+    def pages(self, include: list[str]):
+        """The whole collection, PAGE rows at a time."""
         offset = 0
         while True:
-            page = self.collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-            for question_id, metadata in zip(page["ids"], page["metadatas"]):
-                hashes[question_id] = (metadata or {}).get("content_hash", "")
+            page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            yield page
             if len(page["ids"]) < PAGE:
-                return hashes
+                return
             offset += PAGE
+
+    def stored_hashes(self) -> dict[str, str]:
+        return {
+            question_id: (metadata or {}).get("content_hash", "")
+            for page in self.pages(["metadatas"])
+            for question_id, metadata in zip(page["ids"], page["metadatas"])
+        }
 
     def sync(self, questions: dict[str, Question], text, metadata, progress: bool) -> tuple[int, int, int]:
         """(added, updated, deleted) after embedding what changed and deleting what went."""
@@ -137,15 +131,11 @@ class _Store:
     def read_all(self) -> tuple[list[str], np.ndarray, list[dict]]:
         """Every id, vector and metadata in the collection."""
         ids, vectors, metadatas = [], [], []
-        offset = 0
-        while True:
-            page = self.collection.get(include=["embeddings", "metadatas"], limit=PAGE, offset=offset)
+        for page in self.pages(["embeddings", "metadatas"]):
             ids += page["ids"]
             vectors.append(np.asarray(page["embeddings"], dtype=np.float32).reshape(-1, self._embedder.dimension))
             metadatas += page["metadatas"]
-            if len(page["ids"]) < PAGE:
-                return ids, np.concatenate(vectors), metadatas
-            offset += PAGE
+        return ids, np.concatenate(vectors), metadatas
 
 
 def _reference_metadata(question: Question) -> dict:
@@ -213,7 +203,7 @@ class QuestionIndex:
         """The k questions nearest to a query vector that pass the filters, best first."""
         if k < 1:
             return []
-        if filters.where() is None:
+        if filters.is_empty:
             return self._search_unfiltered(vector, k)
         return self._search_filtered(np.asarray(vector, dtype=np.float32), k, filters)
 

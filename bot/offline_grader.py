@@ -91,35 +91,39 @@ class OfflineGrader:
 
     def score(self, question: Question, answer: str, notes: tuple[str, ...] = ()) -> Score:
         """The answer's score against the question's rubric."""
-        return self.grade(question, self.analyze(question, answer, notes))
+        prepared = self._prepare(question)
+        return self.grade(question, self._analyze(question, prepared, answer, notes), prepared=prepared)
 
     def score_many(self, items: list[tuple[Question, str]]) -> list[Score]:
         """Scores for many (question, answer) pairs, embedding all their sentences in one pass."""
-        started = [self._start(question, answer, ()) for question, answer in items]
+        prepared = [self._prepare(question) for question, _ in items]
+        started = [self._start(p, answer, ()) for p, (_, answer) in zip(prepared, items)]
         sentences = [sentence for _, pieces in started for sentence in pieces]
         pooled, counts = self.embedder.embed_pooled(sentences)
         scores, offset = [], 0
-        for (question, _), (signals, pieces) in zip(items, started):
+        for (question, _), ready, (signals, pieces) in zip(items, prepared, started):
             span = slice(offset, offset + len(pieces))
             offset += len(pieces)
             if not signals.unusable:
-                self._measure(question, signals, pieces, pooled[span], counts[span])
-            scores.append(self.grade(question, signals))
+                self._measure(question.id, ready, signals, pieces, pooled[span], counts[span])
+            scores.append(self.grade(question, signals, prepared=ready))
         return scores
 
     # -- step 1: measure ---------------------------------------------------------------------
 
     def analyze(self, question: Question, answer: str, notes: tuple[str, ...] = ()) -> AnswerSignals:
         """Measure the answer against each rubric point, the reference and the red flags."""
-        signals, sentences = self._start(question, answer, notes)
+        return self._analyze(question, self._prepare(question), answer, notes)
+
+    def _analyze(self, question: Question, prepared: _Prepared, answer: str, notes) -> AnswerSignals:
+        signals, sentences = self._start(prepared, answer, notes)
         if not signals.unusable:
             pooled, counts = self.embedder.embed_pooled(sentences)
-            self._measure(question, signals, sentences, pooled, counts)
+            self._measure(question.id, prepared, signals, sentences, pooled, counts)
         return signals
 
-    def _start(self, question: Question, answer: str, notes) -> tuple[AnswerSignals, list[str]]:
+    def _start(self, prepared: _Prepared, answer: str, notes) -> tuple[AnswerSignals, list[str]]:
         """Clean the answer, note what was dropped, and split it into sentences (none if unusable)."""
-        prepared = self._prepare(question)
         signals = AnswerSignals(notes=list(notes))
         kept, dropped = drop_grader_directed(answer)
         if dropped:
@@ -131,8 +135,7 @@ class OfflineGrader:
         signals.unusable = self._unusable(kept, prepared)
         return signals, ([] if signals.unusable else split_sentences(kept))
 
-    def _measure(self, question: Question, signals: AnswerSignals, sentences, pooled, counts) -> None:
-        prepared = self._prepare(question)
+    def _measure(self, question_id: str, prepared: _Prepared, signals: AnswerSignals, sentences, pooled, counts):
         sentence_stems = [stems(sentence, drop=prepared.question_stems) for sentence in sentences]
         sentence_function = [function_word_counts(sentence) for sentence in sentences]
         texts, vectors, sizes, segment_stems, shares = [], [], [], [], []
@@ -156,7 +159,7 @@ class OfflineGrader:
              for wanted in prepared.point_stems]
         )
         whole = normalize((pooled * counts[:, None]).sum(axis=0))
-        signals.reference_margin = self._reference_margin(question.id, whole, prepared)
+        signals.reference_margin = self._reference_margin(question_id, whole, prepared)
         singles = vectors[signals.segment_sizes == 1]
         if len(prepared.red_flags):
             signals.red_flag_similarity = (prepared.red_flags @ singles.T).max(axis=1)
@@ -202,10 +205,12 @@ class OfflineGrader:
 
     # -- step 2: decide ----------------------------------------------------------------------
 
-    def grade(self, question: Question, signals: AnswerSignals, params: GraderParams | None = None) -> Score:
+    def grade(
+        self, question: Question, signals: AnswerSignals, params: GraderParams | None = None, prepared=None
+    ) -> Score:
         """Credits, score, band, level and feedback from measured signals."""
         params = params or self.params
-        prepared = self._prepare(question)
+        prepared = prepared or self._prepare(question)
         matches = self.matches(signals, params) if not signals.unusable else [(0.0, None)] * len(question.rubric)
         criteria = []
         for index, point in enumerate(question.rubric):
