@@ -37,6 +37,8 @@ class Score(BaseModel):
     feedback: str = ""
     notes: list[str] = []
     engine: str = OFFLINE_ENGINE
+    model: str = ""  # the chat model that graded, when the engine is an LLM
+    prompt_version: str = ""  # the prompts' version, when the engine is an LLM
 
 
 def band_for(score: int) -> Band:
