@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -53,3 +54,24 @@ class ScriptedChatModel(BaseChatModel):
                 return {"raw": raw, "parsed": None, "parsing_error": error}
 
         return RunnableLambda(run)
+
+
+def completion_body(content: str, model: str = "served-model") -> dict:
+    """An OpenAI chat.completion response carrying `content`."""
+    return {
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 300, "completion_tokens": 40, "total_tokens": 340},
+    }
+
+
+def stream_body(pieces: list[str], model: str = "served-model") -> str:
+    """An OpenAI chat.completion.chunk event stream carrying `pieces`, then usage, then [DONE]."""
+    events = [
+        {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": model,
+         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        for piece in pieces
+    ]
+    events.append({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [],
+                   "usage": {"prompt_tokens": 50, "completion_tokens": len(pieces), "total_tokens": 50 + len(pieces)}})
+    return "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
