@@ -124,6 +124,11 @@ class StoredSession:
     tokens_used: int
     turns: tuple[Turn, ...]
 
+    @property
+    def pending_answer(self) -> str | None:
+        """An answer saved but never graded (the app stopped while grading it), if any."""
+        return self.turns[-1].text if self.turns and self.turns[-1].kind == "pending" else None
+
 
 @dataclass(frozen=True)
 class StoredScore:
@@ -229,13 +234,26 @@ class SessionStore:
         with self._begin() as connection:
             row = self._session_row(connection, session_id)
             asked = _current_id(state_from_json(row.state))
-            turns = [("candidate", "answer", asked, answer)] + _reply_turns(replies, asked, _current_id(state))
-            _append_turns(connection, session_id, turns, now)
+            pending = _pending_turn(connection, session_id)
+            if pending is not None and pending.text == answer:
+                connection.execute(update(turn_table).where(turn_table.c.id == pending.id).values(kind="answer"))
+                turns = []
+            else:
+                turns = [("candidate", "answer", asked, answer)]
+            _append_turns(connection, session_id, turns + _reply_turns(replies, asked, _current_id(state)), now)
             _append_scores(connection, session_id, state, _provenance(row), now)
             connection.execute(update(session_table).where(session_table.c.id == session_id).values(
                 state=state_to_json(state), finished=state.finished, updated_at=now,
                 tokens_used=session_table.c.tokens_used + tokens_used,
             ))
+
+    def save_pending_answer(self, session_id: str, answer: str) -> None:
+        """Keep the candidate's answer before it is graded, so a crash while grading cannot lose it."""
+        now = self.clock()
+        with self._begin() as connection:
+            row = self._session_row(connection, session_id)
+            asked = _current_id(state_from_json(row.state))
+            _append_turns(connection, session_id, [("candidate", "pending", asked, answer)], now)
 
     def load(self, session_id: str) -> StoredSession:
         """The session as of its last recorded turn, with its turns in order."""
@@ -353,6 +371,13 @@ def _reply_turns(replies: list[Reply], asked: str | None, current: str | None) -
     return turns
 
 
+def _pending_turn(connection: Connection, session_id: str):
+    last = connection.execute(
+        select(turn_table).where(turn_table.c.session_id == session_id).order_by(turn_table.c.seq.desc()).limit(1)
+    ).one_or_none()
+    return last if last is not None and last.kind == "pending" else None
+
+
 def _append_turns(connection: Connection, session_id: str, turns: list[tuple], now: datetime) -> None:
     last = connection.execute(
         select(func.coalesce(func.max(turn_table.c.seq), 0)).where(turn_table.c.session_id == session_id)
@@ -377,8 +402,8 @@ def _append_scores(
         dict(
             session_id=session_id, question_id=record.question_id, question_number=number,
             score=record.score.score, band=record.score.band, level=record.score.level,
-            engine=record.score.engine, model=record.score.model or provenance.model,
-            prompt_version=record.score.prompt_version or provenance.prompt_version,
+            engine=record.score.engine, model=record.score.model or _session_default(record.score, provenance, "model"),
+            prompt_version=record.score.prompt_version or _session_default(record.score, provenance, "prompt_version"),
             bank_version=provenance.bank_version, payload=record.score.model_dump_json(), created_at=now,
         )
         for number, record in enumerate(state.records, start=1)
@@ -386,6 +411,11 @@ def _append_scores(
     ]
     if rows:
         connection.execute(insert(score_table), rows)
+
+
+def _session_default(score: Score, provenance: Provenance, name: str) -> str:
+    # An offline fallback inside an LLM session must not be credited to the session's model.
+    return getattr(provenance, name) if score.engine == provenance.engine else ""
 
 
 def _current_id(state: Interview) -> str | None:

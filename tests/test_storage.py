@@ -181,6 +181,31 @@ def test_resumed_state_continues_with_respond(url, bank):
     store.close()
 
 
+def test_answer_saved_before_grading_survives_a_crash_and_is_kept_once(url, bank):
+    grader = FakeGrader()
+    store = SessionStore(url)
+    state, replies = start(Setup(questions=2), bank.get("q1"))
+    session_id = store.create(state, provenance(bank), replies)
+    store.save_pending_answer(session_id, "drift-kinds and detection")
+    store.close()  # the app dies while the answer is being graded
+
+    reopened = SessionStore(url)
+    saved = reopened.load(session_id)
+    assert saved.pending_answer == "drift-kinds and detection"
+    assert saved.state == state
+    state, replies = say(bank, saved.state, saved.pending_answer, grader)
+    reopened.record_turn(session_id, state, "drift-kinds and detection", replies)
+
+    after = reopened.load(session_id)
+    assert after.pending_answer is None
+    assert [(t.role, t.kind, t.text) for t in after.turns] == [
+        ("interviewer", "question", "Question 1 of 2: How would you detect drift? (q1)"),
+        ("candidate", "answer", "drift-kinds and detection"),
+        ("interviewer", "follow_up", "What happens after the alert?"),
+    ]
+    reopened.close()
+
+
 def test_failed_turn_leaves_the_last_complete_turn(store, bank, monkeypatch):
     grader = FakeGrader()
     state, replies = start(Setup(questions=2), bank.get("q1"))
@@ -221,7 +246,7 @@ def test_score_rows_carry_provenance_once_per_question(store, bank):
     assert rows == [
         (1, "q1", 100, bank.version, "llm", "grader-model", "prompts-7"),
         (2, "q2", 83, bank.version, "llm", "session-model", "prompts-6"),
-        (3, "q3", 0, bank.version, "none", "session-model", "prompts-6"),
+        (3, "q3", 0, bank.version, "none", "", ""),  # skipped: no model graded it
     ]
     assert count_rows(store, score_table, session_id) == 3
     assert [s.score for s in store.scores(session_id)] == [r.score for r in state.records]
