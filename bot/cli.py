@@ -64,6 +64,32 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("input", help="JSONL file, one answer per line ('-' for standard input)")
     grade.add_argument("--output", type=Path, help="write results here instead of standard output")
     grade.set_defaults(run=_grade)
+
+    practice = commands.add_parser(
+        "practice", help="a mock interview in the terminal (answers end with a line holding only '.')"
+    )
+    practice.add_argument("--topic", action="append", choices=TOPICS, help="a topic to ask about (repeatable)")
+    practice.add_argument("--theme", default="", help="free text to ask around, e.g. 'feature stores'")
+    practice.add_argument("--level", choices=LEVELS, default="mid")
+    practice.add_argument("--questions", type=int, default=5, help="how many questions (default 5)")
+    practice.add_argument("--mode", choices=("coach", "interview"), default="coach",
+                          help="coach: feedback after each question; interview: at the end")
+    practice.add_argument("--resume", metavar="ID", help="go on with a saved session")
+    practice.add_argument("--seed", type=int, help="fix the question choice, for repeatable runs")
+    practice.set_defaults(run=_practice)
+
+    sessions = commands.add_parser("sessions", help="list, show and delete saved practice sessions")
+    session_commands = sessions.add_subparsers(title="sessions commands", metavar="COMMAND")
+    listing = session_commands.add_parser("list", help="saved sessions, most recent first")
+    listing.add_argument("--unfinished", action="store_true", help="only sessions that can be resumed")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(run=_sessions_list)
+    show = session_commands.add_parser("show", help="a session's report and transcript")
+    show.add_argument("id")
+    show.set_defaults(run=_sessions_show)
+    remove = session_commands.add_parser("delete", help="delete a session with its turns and scores")
+    remove.add_argument("id")
+    remove.set_defaults(run=_sessions_delete)
     return parser
 
 
@@ -157,7 +183,8 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _offline_grader(settings: Settings, bank):
+def _offline_parts(settings: Settings, bank):
+    """The synced index and the offline grader over it."""
     from bot.embeddings import load_embedder
     from bot.index import open_index
     from bot.offline_grader import OfflineGrader
@@ -165,7 +192,18 @@ def _offline_grader(settings: Settings, bank):
     embedder = load_embedder()
     index = open_index(settings, embedder)
     index.sync(bank, progress=True)
-    return OfflineGrader(embedder, index.reference_vectors())
+    return index, OfflineGrader(embedder, index.reference_vectors())
+
+
+def _grader(settings: Settings, offline):
+    """The configured grader: the offline one, or the LLM judge falling back to it."""
+    if settings.engine != "llm":
+        return offline
+    from bot.llm_grader import LLMGrader
+    from bot.prompts import load_prompts
+    from bot.providers import chat_model
+
+    return LLMGrader(chat_model(settings), settings.model, load_prompts(), offline, settings.token_budget)
 
 
 def _grade(args: argparse.Namespace, settings: Settings) -> int:
@@ -184,7 +222,8 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
             raise BotError(f"There is no file {path} to grade.")
         lines = path.read_text(encoding="utf-8").splitlines()
     bank = load_bank(settings.bank_dir)
-    grader = _offline_grader(settings, bank)
+    _, offline = _offline_parts(settings, bank)
+    grader = _grader(settings, offline)
     started = time.perf_counter()
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     errors = 0
@@ -200,4 +239,81 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
     where = f" -> {args.output}" if args.output else ""
     print(f"graded {len(lines) - errors} of {len(lines)} lines ({errors} with errors) in {seconds:.1f} s{where}",
           file=sys.stderr)
+    return 0
+
+
+def _practice(args: argparse.Namespace, settings: Settings) -> int:
+    import random
+
+    from bot.coach import open_coach
+    from bot.interview import Setup
+    from bot.storage import open_store
+    from bot.terminal import run_practice
+
+    if not 1 <= args.questions <= 50:
+        raise BotError("--questions must be between 1 and 50.")
+    bank = load_bank(settings.bank_dir)
+    store = open_store(settings)
+    try:
+        index, offline = _offline_parts(settings, bank)
+        coach = open_coach(settings, bank, index, offline, store, rng=random.Random(args.seed))
+        setup = Setup(level=args.level, topics=tuple(args.topic or ()), theme=args.theme.strip(),
+                      questions=args.questions, mode=args.mode)
+        return run_practice(coach, None if args.resume else setup, args.resume, sys.stdin, sys.stdout)
+    finally:
+        store.close()
+
+
+def _sessions_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage import open_store
+
+    store = open_store(settings)
+    try:
+        summaries = store.list_sessions(unfinished_only=args.unfinished)
+    finally:
+        store.close()
+    if args.json:
+        import json
+        from dataclasses import asdict
+
+        print(json.dumps([asdict(s) for s in summaries], default=str, indent=2))
+        return 0
+    if not summaries:
+        print("No saved sessions." if not args.unfinished else "No unfinished sessions.")
+    for s in summaries:
+        mean = f"mean {s.mean_score:.0f}" if s.mean_score is not None else "no scores"
+        status = "finished" if s.finished else "unfinished"
+        about = s.theme or ", ".join(s.topics) or "any topic"
+        print(f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {status:<10}  {s.answered}/{s.planned} answered, {mean}  "
+              f"[{s.level}, {s.mode}, {s.engine}] {about}")
+    return 0
+
+
+def _sessions_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report import build_report, report_text
+    from bot.storage import open_store
+
+    bank = load_bank(settings.bank_dir)
+    store = open_store(settings)
+    try:
+        saved = store.load(args.id)
+    finally:
+        store.close()
+    print(report_text(build_report(saved.state, bank.get)))
+    print("\nTranscript")
+    for turn in saved.turns:
+        who = "Candidate" if turn.role == "candidate" else "Interviewer"
+        print(f"  [{turn.created_at:%H:%M:%S}] {who} ({turn.kind}): {turn.text}")
+    return 0
+
+
+def _sessions_delete(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage import open_store
+
+    store = open_store(settings)
+    try:
+        store.delete(args.id)
+    finally:
+        store.close()
+    print(f"deleted session {args.id}")
     return 0

@@ -216,10 +216,17 @@ def _hint(state: Interview, question: Question, grader: Grader) -> tuple[Intervi
     if not missed:
         return state, [Reply("hint", "You have touched every point I would look for; round off your answer.")]
     point = max(missed, key=lambda p: p.weight)
-    aimed = [f.question for f in question.follow_ups if point.id in f.targets]
-    nudge = aimed[0] if aimed else f"Think about {point.id.replace('-', ' ')}."
+    # A follow-up already asked would only repeat itself: then the opening words of the point nudge instead.
+    aimed = [f.question for f in question.follow_ups if point.id in f.targets and f.question not in current.follow_ups]
+    nudge = aimed[0] if aimed else f"Think about this: {_opening(point.point)}"
     state = _update_current(state, hints=current.hints + (point.id,))
     return state, [Reply("hint", f"Hint: {nudge} (A hint is noted in the score.)")]
+
+
+def _opening(text: str, words: int = 7) -> str:
+    """The first words of a rubric point, enough to point the way without giving the answer."""
+    parts = text.rstrip(".").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else ".")
 
 
 def _finish_question(

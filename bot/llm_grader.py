@@ -75,6 +75,10 @@ class LLMGrader:
             note = f"The LLM grader failed ({error}); this score comes from the offline grader."
             return fallback.model_copy(update={"notes": fallback.notes + [note]})
 
+    def score_many(self, items: list[tuple[Question, str]]) -> list[Score]:
+        """Scores for many (question, answer) pairs, one model call each."""
+        return [self.score(question, answer) for question, answer in items]
+
     def _messages(self, question: Question, answer: str) -> tuple[str, str, bool]:
         system = self.prompts.render("score_answer.system")
         values = dict(

@@ -2,7 +2,7 @@ import pytest
 
 from bot.bank import Question
 from bot.interview import (
-    Interview, QuestionRecord, Setup, next_difficulty, next_filters, next_topic, parse_command, respond, start,
+    Interview, QuestionRecord, Reply, Setup, next_difficulty, next_filters, next_topic, parse_command, respond, start,
 )
 from bot.scoring import Criterion, Score, band_for, level_for, weighted_score
 
@@ -145,6 +145,19 @@ def test_hint_nudges_toward_the_heaviest_missed_point_and_is_noted_in_the_score(
     assert state.records[0].hints == ("kinds",)
     assert grader.calls[-1][2] == ("1 hint(s) used, toward: kinds.",)
     assert state.records[0].score.notes == ["1 hint(s) used, toward: kinds."]
+
+
+def test_hint_after_the_follow_up_for_that_point_gives_the_points_opening_words_instead():
+    grader = ScriptedGrader()
+    state, _ = begin()
+    state, replies = say(state, "tests and response", grader)
+    assert replies == [Reply("follow_up", "Which kinds of drift are there?")]
+    state, replies = say(state, "hint", grader)
+    assert replies[0].text == (
+        "Hint: Think about this: Separates data drift, concept drift and label… (A hint is noted in the score.)"
+    )
+    state, replies = say(state, "hint", grader)
+    assert replies[0].text == "You have touched every point I would look for; round off your answer."
 
 
 def test_skip_and_dont_know_score_zero_and_move_on():
