@@ -75,3 +75,63 @@ def stream_body(pieces: list[str], model: str = "served-model") -> str:
     events.append({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [],
                    "usage": {"prompt_tokens": 50, "completion_tokens": len(pieces), "total_tokens": 50 + len(pieces)}})
     return "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+
+
+class LoopbackOpenAI:
+    """A small OpenAI-compatible chat server on 127.0.0.1 for the wire: it grades every rubric point
+    "partial" quoting the answer's first words, streams a fixed interviewer line, and records requests."""
+
+    INTERVIEWER_WORDS = ["Thanks, ", "that helps. ", "Tell me more."]
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                if self.path != "/v1/chat/completions":
+                    self.send_error(404)
+                    return
+                if body.get("stream"):
+                    payload, kind = stream_body(server.INTERVIEWER_WORDS).encode(), "text/event-stream"
+                else:
+                    payload, kind = json.dumps(completion_body(server.grade(body))).encode(), "application/json"
+                self.send_response(200)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.requests: list[tuple[str, dict, dict]] = []
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    @staticmethod
+    def grade(body: dict) -> str:
+        import re
+
+        user = body["messages"][-1]["content"]
+        point_ids = re.findall(r"^- ([a-z0-9-]+) \(weight ", user, re.M)
+        answer = user.rsplit("<answer>\n", 1)[1].split("\n</answer>")[0]
+        evidence = " ".join(answer.split()[:5])
+        points = [{"point_id": p, "credit": "partial", "evidence": evidence} for p in point_ids]
+        return json.dumps({"points": points, "red_flags": [], "comment": "Solid start; be more specific."})
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

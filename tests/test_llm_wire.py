@@ -1,0 +1,53 @@
+"""The LLM engine over real HTTP to an OpenAI-compatible server on 127.0.0.1, as a user runs it."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from fakes import LoopbackOpenAI
+
+from bot.prompts import load_prompts
+from bot.storage import SessionStore
+from tests.conftest import question_yaml, write_bank
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_practice_grades_and_speaks_through_a_loopback_openai_server(tmp_path):
+    bank = write_bank(tmp_path / "bank", {"monitor.yaml": "questions:\n" + question_yaml()})
+    answer = "Data drift changes the inputs and concept drift changes the mapping to labels.\n"
+    with LoopbackOpenAI() as server:
+        environ = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "OPENAI_"))},
+            "BOT_BANK_DIR": str(bank), "BOT_DATA_DIR": str(tmp_path / "data"),
+            "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-loopback", "BOT_MODEL": "loop-model",
+            "BOT_LLM_RETRIES": "0", "BOT_LLM_TIMEOUT": "20",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "practice", "--questions", "1", "--seed", "1"],
+            input=f"{answer}.\nend\n.\n", capture_output=True, text=True, cwd=ROOT, env=environ, timeout=300,
+        )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "grading: llm (loop-model)." in out
+    assert "\nInterviewer: Thanks, that helps. Tell me more.\n" in out  # the follow-up, streamed in the model's words
+    assert "Interview report: mid level, 1 of 1 questions scored" in out
+    assert "\nSummary\nThanks, that helps. Tell me more.\n" in out
+
+    paths = [path for path, _, _ in server.requests]
+    assert paths == ["/v1/chat/completions"] * 4  # grade, follow-up, grade again at "end", summary
+    assert ["response_format" in body for _, _, body in server.requests] == [True, False, True, False]
+    assert [body["model"] for _, _, body in server.requests] == ["loop-model"] * 4
+    assert all(headers["authorization"] == "Bearer sk-loopback" for _, headers, _ in server.requests)
+
+    session = re.search(r"^Session ([0-9a-f]{12}),", out, re.M).group(1)
+    store = SessionStore(f"sqlite:///{tmp_path / 'data' / 'sessions.sqlite3'}")
+    (stored,) = store.scores(session)
+    saved = store.load(session)
+    store.close()
+    assert (stored.engine, stored.model, stored.prompt_version) == ("llm", "loop-model", load_prompts().version)
+    assert stored.score.score == 50  # every point partial
+    assert saved.tokens_used > 0
+    assert [t.text for t in saved.turns if t.role == "candidate"] == [answer.rstrip("\n"), "end"]
