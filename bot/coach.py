@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.bank import Bank
@@ -49,6 +50,9 @@ class Coach:
         self.store = store
         self.provenance = provenance
         self.rng = rng or random.Random()
+        # Preparing a question for grading (embedding its rubric) runs while the candidate reads it.
+        self._warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare-question")
+        self._warming: Future | None = None
 
     def start(self, setup: Setup) -> Turn:
         """A new saved session with its first question."""
@@ -64,6 +68,11 @@ class Coach:
         if state.current is None:
             raise SessionError("This session has ended; start a new one.")
         self.store.save_pending_answer(session_id, text)
+        return self._grade(session_id, state, text)
+
+    def _grade(self, session_id: str, state: Interview, text: str) -> Turn:
+        """The session after grading an answer already saved as pending, the whole turn saved."""
+        self.wait_until_prepared()
         before = self._tokens()
         new_state, replies = respond(state, text, self.bank.get, self.grader, self._choose)
         self.store.record_turn(session_id, new_state, text, replies, tokens_used=self._tokens() - before)
@@ -73,8 +82,10 @@ class Coach:
         """The saved session where it stopped: grades an answer the app died grading, else repeats where it was."""
         saved = self.store.load(session_id)
         if saved.pending_answer is not None and saved.state.current is not None:
-            return self.answer(session_id, saved.state, saved.pending_answer)
+            return self._grade(session_id, saved.state, saved.pending_answer)  # saved once already, not again
         state = saved.state
+        if state.current is not None:
+            self.prepare(state.current.question_id)
         if state.current is None:
             return Turn(session_id, state, [Reply("finished", "This session has ended. Here is its report.")])
         current = state.current
@@ -89,7 +100,21 @@ class Coach:
             for piece in self.interviewer.speak(reply, context or Context(turn.state.setup.level, turn.state.setup.mode)):
                 yield reply, piece
 
+    def prepare(self, question_id: str) -> None:
+        """Start preparing a question for grading in the background, if the grader can."""
+        prepare = getattr(self.grader, "prepare", None)
+        if prepare is not None:
+            self._warming = self._warmer.submit(prepare, self.bank.get(question_id))
+
+    def wait_until_prepared(self) -> None:
+        """Block until the question being prepared is ready (errors surface when it is graded)."""
+        if self._warming is not None:
+            self._warming.exception()
+            self._warming = None
+
     def _turn(self, session_id: str, before: Interview, after: Interview, replies: list[Reply]) -> Turn:
+        if after.current is not None and (before.current is None or before.current.question_id != after.current.question_id):
+            self.prepare(after.current.question_id)
         return Turn(session_id, after, replies, [self._context(before, after)] * len(replies))
 
     def _context(self, before: Interview, after: Interview) -> Context:

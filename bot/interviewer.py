@@ -106,14 +106,20 @@ class LLMInterviewer(PlainInterviewer):
 
     def _fit(self, name: str, long_field: str, long_text: str, **values) -> str:
         """The prompt with its one long field cut so the request stays inside the token budget."""
-        system_tokens = count_message_tokens([self.prompts.render("interviewer.system", level="staff", mode="interview")])
-        frame = system_tokens + count_tokens(self.prompts.render(name, **{long_field: ""}, **values))
-        room = max(100, self.token_budget - REPLY_TOKENS - frame)
+        system = self.prompts.render("interviewer.system", level="staff", mode="interview")
+        limit = self.token_budget - REPLY_TOKENS
+        whole = self.prompts.render(name, **{long_field: long_text}, **values)
+        if count_message_tokens([system, whole]) <= limit or count_tokens(long_text) <= 100:
+            return whole
+        room = max(100, limit - count_message_tokens([system, self.prompts.render(name, **{long_field: ""}, **values)]))
         # Keep the end of a long conversation: the latest answer matters most for a follow-up.
-        tokens = count_tokens(long_text)
-        if tokens > room:
-            long_text = "…" + _tail(long_text, room)
-        return self.prompts.render(name, **{long_field: long_text}, **values)
+        while True:
+            user = self.prompts.render(name, **{long_field: "…" + _tail(long_text, room)}, **values)
+            # Tokens do not add up across the seams (the ellipsis, the newlines around the field): cut by the excess.
+            over = count_message_tokens([system, user]) - limit
+            if over <= 0 or room == 100:
+                return user
+            room = max(100, room - over)
 
 
 def _tail(text: str, limit: int) -> str:

@@ -101,7 +101,7 @@ def _drill(topics: list[TopicSummary], missed: list, level: str) -> list[str]:
     lines = []
     for summary in weak:
         points = [point_id for _, topic, point_id, _ in sorted(missed, key=lambda e: -e[0]) if topic == summary.topic]
-        focus = f", above all {', '.join(dict.fromkeys(points[:3]))}" if points else ""
+        focus = f", above all {', '.join(list(dict.fromkeys(points))[:3])}" if points else ""
         lines.append(
             f"{summary.label} (mean {summary.mean}){focus}: python -m bot practice --topic {summary.topic} --level {level}"
         )
