@@ -96,9 +96,22 @@ class Coach:
 
     def speak(self, turn: Turn) -> Iterator[tuple[Reply, str]]:
         """Each reply's words, piece by piece, as the interviewer says them."""
+        before = self.interviewer.tokens_used
         for reply, context in zip(turn.replies, turn.contexts or [None] * len(turn.replies)):
             for piece in self.interviewer.speak(reply, context or Context(turn.state.setup.level, turn.state.setup.mode)):
                 yield reply, piece
+        self._count_tokens(turn.session_id, before)
+
+    def summarize(self, session_id: str, results: str, level: str) -> Iterator[str]:
+        """The interviewer's closing summary of the results, piece by piece (nothing offline)."""
+        before = self.interviewer.tokens_used
+        yield from self.interviewer.summarize(results, level)
+        self._count_tokens(session_id, before)
+
+    def _count_tokens(self, session_id: str, before: int) -> None:
+        spent = self.interviewer.tokens_used - before
+        if spent:
+            self.store.add_tokens(session_id, spent)
 
     def prepare(self, question_id: str) -> None:
         """Start preparing a question for grading in the background, if the grader can."""

@@ -17,7 +17,7 @@ from bot.interview import Reply
 from bot.prompts import Prompts
 from bot.providers import LLMError, Usage, messages_for, stream_text
 from bot.scoring import Score, quote
-from bot.tokens import count_message_tokens, count_tokens, cut_to_tokens
+from bot.tokens import count_message_tokens, count_tokens, tail_to_tokens
 
 REPLY_TOKENS = 400  # kept free in the budget for the interviewer's words
 
@@ -114,19 +114,10 @@ class LLMInterviewer(PlainInterviewer):
         room = max(100, limit - count_message_tokens([system, self.prompts.render(name, **{long_field: ""}, **values)]))
         # Keep the end of a long conversation: the latest answer matters most for a follow-up.
         while True:
-            user = self.prompts.render(name, **{long_field: "…" + _tail(long_text, room)}, **values)
+            user = self.prompts.render(name, **{long_field: "…" + tail_to_tokens(long_text, room)}, **values)
             # Tokens do not add up across the seams (the ellipsis, the newlines around the field): cut by the excess.
             over = count_message_tokens([system, user]) - limit
             if over <= 0 or room == 100:
                 return user
             room = max(100, room - over)
 
-
-def _tail(text: str, limit: int) -> str:
-    words = text.split()
-    kept: list[str] = []
-    for word in reversed(words):
-        if count_tokens(" ".join([word] + kept)) > limit:
-            break
-        kept.insert(0, word)
-    return " ".join(kept)

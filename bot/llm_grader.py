@@ -63,14 +63,19 @@ class LLMGrader:
         if not kept.strip():
             return self.fallback.score(question, answer, notes)  # nothing to send: the offline gate explains why
         notes = list(notes) + (["Text addressed to the grader was ignored."] if dropped else [])
+        sent: list[str] = []
         try:
             system, user, cut = self._messages(question, kept)
             if cut:
                 notes.append("The answer was cut to fit the model's token budget.")
+            sent = [system, user]
             reply, usage = ask_structured(self.chat, messages_for(system, user), GradeReply)
+            sent = []
             self.tokens_used += usage.total or count_message_tokens([system, user, reply.model_dump_json()])
             return self._score(question, kept, reply, notes)
         except LLMError as error:
+            if sent:  # the request went out; count what it carried, as the server may have
+                self.tokens_used += count_message_tokens(sent)
             fallback = self.fallback.score(question, answer, tuple(notes))
             note = f"The LLM grader failed ({error}); this score comes from the offline grader."
             return fallback.model_copy(update={"notes": fallback.notes + [note]})

@@ -255,6 +255,13 @@ class SessionStore:
             asked = _current_id(state_from_json(row.state))
             _append_turns(connection, session_id, [("candidate", "pending", asked, answer)], now)
 
+    def add_tokens(self, session_id: str, tokens: int) -> None:
+        """Count tokens spent outside a turn (the interviewer's words, the closing summary)."""
+        with self._begin() as connection:
+            self._session_row(connection, session_id)
+            connection.execute(update(session_table).where(session_table.c.id == session_id).values(
+                tokens_used=session_table.c.tokens_used + tokens))
+
     def load(self, session_id: str) -> StoredSession:
         """The session as of its last recorded turn, with its turns in order."""
         with self._begin() as connection:

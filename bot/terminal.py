@@ -48,7 +48,7 @@ def run_practice(coach: Coach, setup: Setup | None, resume: str | None, stdin: T
         _say(coach, turn, stdout)
     report = report_text(build_report(turn.state, coach.bank.get), turn.session_id)
     print("\n" + report, file=stdout)
-    summary = coach.interviewer.summarize(report, turn.state.setup.level)
+    summary = coach.summarize(turn.session_id, report, turn.state.setup.level)
     first = next(summary, None)
     if first is not None:
         print("\nSummary", file=stdout)

@@ -32,3 +32,12 @@ def cut_to_tokens(text: str, limit: int) -> str:
         return text
     cut = _encoding().decode(tokens[: max(0, limit)])
     return cut.rsplit(" ", 1)[0] if " " in cut else cut
+
+
+def tail_to_tokens(text: str, limit: int) -> str:
+    """The end of the text in at most `limit` tokens, starting at a word boundary when it is cut."""
+    tokens = _encoding().encode(text, disallowed_special=())
+    if len(tokens) <= limit:
+        return text
+    tail = _encoding().decode(tokens[len(tokens) - max(0, limit):])
+    return tail.split(" ", 1)[1] if " " in tail else tail

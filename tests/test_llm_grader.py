@@ -191,3 +191,10 @@ def test_huge_answer_is_cut_to_the_token_budget_and_noted(question):
 )
 def test_evidence_must_be_copied_from_the_answer(evidence, found):
     assert quoted_from(evidence, ANSWER) is found
+
+
+def test_a_failed_request_still_counts_the_tokens_it_carried(question):
+    grader, chat, _ = grader_with([openai.APITimeoutError(request=httpx.Request("POST", "http://127.0.0.1/v1"))])
+    grader.score(question, ANSWER)
+    system, user = chat.sent[0]
+    assert grader.tokens_used == count_message_tokens([system.content, user.content])

@@ -49,5 +49,5 @@ def test_practice_grades_and_speaks_through_a_loopback_openai_server(tmp_path):
     store.close()
     assert (stored.engine, stored.model, stored.prompt_version) == ("llm", "loop-model", load_prompts().version)
     assert stored.score.score == 50  # every point partial
-    assert saved.tokens_used > 0
+    assert saved.tokens_used == 2 * 340 + 2 * 53  # two gradings, the follow-up and the summary, as the server counted
     assert [t.text for t in saved.turns if t.role == "candidate"] == [answer.rstrip("\n"), "end"]
