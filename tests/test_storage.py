@@ -144,7 +144,7 @@ def test_reopened_store_resumes_from_the_last_recorded_turn(url, bank):
     assert [(t.seq, t.role, t.kind, t.question_id, t.text) for t in saved.turns] == [
         (1, "interviewer", "question", "q1", "Question 1 of 2: How would you detect drift? (q1)"),
         (2, "candidate", "answer", "q1", "skip"),
-        (3, "interviewer", "feedback", "q1", "Score 0/100 (needs work)."),
+        (3, "interviewer", "feedback", "q1", "Score 0/100 (needs work).\nNote: Skipped."),
         (4, "interviewer", "question", "q2", "Question 2 of 2: How would you detect drift? (q2)"),
         (5, "candidate", "answer", "q2", "repeat"),
         (6, "interviewer", "repeat", "q2", "How would you detect drift? (q2)"),
