@@ -80,6 +80,8 @@ class LLMInterviewer(PlainInterviewer):
                 level=score.level, criteria=criteria, reference_excerpt=quote(context.question.reference_answer, 600),
             )
             yield from self._stream(context, user, fallback=score.feedback)
+            if score.notes:  # hints, cuts and fallbacks are facts about the grade, not the model's to word
+                yield "\n" + "\n".join(f"Note: {note}" for note in score.notes)
         else:
             yield reply.text
 

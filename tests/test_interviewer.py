@@ -233,3 +233,11 @@ def test_a_failure_after_some_words_keeps_them_and_adds_the_plain_words_on_a_new
     assert list(interviewer.speak(Reply("follow_up", FOLLOW_UP), CONTEXT)) == ["You ", "named ", "\n" + FOLLOW_UP]
     assert interviewer.failures == ["the model did not answer in time"]
     assert interviewer.tokens_used == count_message_tokens([SYSTEM, FOLLOW_UP_USER]) + count_tokens("You named ")
+
+
+def test_feedback_ends_with_the_scores_notes_in_plain_words():
+    noted = SCORE.model_copy(update={"notes": ["1 hint(s) used, toward: kinds."]})
+    interviewer, _ = voice("Good split of drift kinds; add a response plan.")
+    context = Context(level="senior", mode="coach", question=QUESTION, answers=ANSWERS, score=noted)
+    pieces = list(interviewer.speak(Reply("feedback", "Score 67/100 (solid)."), context))
+    assert pieces == ["Score 67/100 (solid).\n"] + FEEDBACK_PIECES + ["\nNote: 1 hint(s) used, toward: kinds."]
