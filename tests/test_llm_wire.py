@@ -1,5 +1,6 @@
 """The LLM engine over real HTTP to an OpenAI-compatible server on 127.0.0.1, as a user runs it."""
 
+import json
 import os
 import re
 import subprocess
@@ -51,3 +52,29 @@ def test_practice_grades_and_speaks_through_a_loopback_openai_server(tmp_path):
     assert stored.score.score == 50  # every point partial
     assert saved.tokens_used == 2 * 340 + 2 * 53  # two gradings, the follow-up and the summary, as the server counted
     assert [t.text for t in saved.turns if t.role == "candidate"] == [answer.rstrip("\n"), "end"]
+
+
+def test_bulk_grade_uses_the_llm_judge_and_keeps_bad_lines(tmp_path):
+    bank = write_bank(tmp_path / "bank", {"monitor.yaml": "questions:\n" + question_yaml()})
+    lines = [
+        '{"question_id": "monitor-drift", "answer": "Data drift changes inputs; PSI per feature with a threshold."}',
+        '{"question_id": "no-such-question", "answer": "anything"}',
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    with LoopbackOpenAI() as server:
+        environ = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "OPENAI_"))},
+            "BOT_BANK_DIR": str(bank), "BOT_DATA_DIR": str(tmp_path / "data"),
+            "OPENAI_BASE_URL": server.base_url, "BOT_MODEL": "loop-model", "BOT_LLM_RETRIES": "0",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "grade", str(tmp_path / "in.jsonl")],
+            capture_output=True, text=True, cwd=ROOT, env=environ, timeout=300,
+        )
+    assert done.returncode == 0, done.stderr
+    first, second = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (first["engine"], first["score"], first["band"]) == ("llm", 50, "developing")
+    assert {c["credit"] for c in first["criteria"]} == {"partial"}
+    assert first["criteria"][0]["evidence"] == "Data drift changes inputs; PSI"
+    assert second["error"].startswith("unknown question_id 'no-such-question'")
+    assert len(server.requests) == 1
