@@ -80,6 +80,12 @@ class LLMGrader:
             note = f"The LLM grader failed ({error}); this score comes from the offline grader."
             return fallback.model_copy(update={"notes": fallback.notes + [note]})
 
+    def prepare(self, question: Question) -> None:
+        """Get the fallback grader ready for this question, so a failed call falls back quickly."""
+        prepare = getattr(self.fallback, "prepare", None)
+        if prepare is not None:
+            prepare(question)
+
     def score_many(self, items: list[tuple[Question, str]]) -> list[Score]:
         """Scores for many (question, answer) pairs, one model call each."""
         return [self.score(question, answer) for question, answer in items]
