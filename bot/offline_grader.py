@@ -96,7 +96,7 @@ class OfflineGrader:
         self.params = params or GraderParams()
         self._contrast_ids, self._contrast = contrast
         self._prepared: dict[str, _Prepared] = {}
-        self._cache_size = cache_size
+        self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, float]] = OrderedDict()  # sentence -> pooled, tokens
         self._cache_lock = threading.Lock()  # the page may grade on several threads
 
@@ -126,6 +126,8 @@ class OfflineGrader:
 
     def _embed_sentences(self, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Pooled vectors and token counts of answer sentences, embedding only those not seen lately."""
+        if not sentences:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32), np.zeros(0, dtype=np.float32)
         with self._cache_lock:
             known = {s: self._cache[s] for s in sentences if s in self._cache}
         missing = [s for s in dict.fromkeys(sentences) if s not in known]
@@ -135,10 +137,8 @@ class OfflineGrader:
             for sentence in dict.fromkeys(sentences):
                 self._cache[sentence] = known[sentence]
                 self._cache.move_to_end(sentence)
-            while len(self._cache) > self._cache_size:
+            while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        if not sentences:
-            return np.zeros((0, self.embedder.dimension), dtype=np.float32), np.zeros(0, dtype=np.float32)
         return np.stack([known[s][0] for s in sentences]), np.array([known[s][1] for s in sentences], dtype=np.float32)
 
     def forget_sentences(self) -> None:

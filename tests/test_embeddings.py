@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from bot.embeddings import DIMENSION, MODEL_NAME
+from bot.embeddings import DIMENSION, MODEL_NAME, plan_batches
 
 
 def cosine(a, b):
@@ -70,3 +70,25 @@ def test_long_documents_are_not_truncated(embedder):
     assert cosine(truncated_with, truncated_without) > 0.99999  # plain embed never sees the tail
     with_tail, without_tail = embedder.embed_documents([head + tail, head])
     assert cosine(with_tail, without_tail) < 0.9995
+
+
+@pytest.mark.parametrize(
+    ("lengths", "batch_size", "batches"),
+    [
+        ([], 16, []),
+        ([12, 30, 10, 11], 16, [[2, 3, 0], [1]]),
+        ([10] * 5, 2, [[0, 1], [2, 3], [4]]),
+        ([20, 22, 24, 26, 28, 30], 16, [[0, 1, 2, 3, 4], [5]]),
+        ([9, 200, 10], 16, [[0, 2], [1]]),
+    ],
+    ids=["nothing", "shortest-first-long-apart", "batch-size-caps", "padding-adds-up", "long-text-alone"],
+)
+def test_texts_are_batched_with_others_of_similar_length(lengths, batch_size, batches):
+    assert plan_batches(lengths, batch_size) == batches
+
+
+def test_vectors_do_not_depend_on_the_batch_a_text_was_in(embedder):
+    short = "Data drift moves the inputs."
+    alone, _ = embedder.embed_pooled([short])
+    together, _ = embedder.embed_pooled([short, short + " " + "It is found with PSI per feature and a threshold. " * 5])
+    assert np.array_equal(alone[0], together[0])

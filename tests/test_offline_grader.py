@@ -4,6 +4,7 @@ import pytest
 
 from bot.devset import adversarial_answers
 from bot.offline_grader import MAX_ANSWER_WORDS, OfflineGrader
+from bot.sentences import split_sentences
 
 STRONG_DRIFT = (
     "I'd separate three things. Data drift is the input distribution P(x) moving, concept drift is P(y|x) "
@@ -22,6 +23,25 @@ PARTIAL_DRIFT = (
     "Then someone looks at the alert and we retrain the model on recent data."
 )
 WEAK_DRIFT = "I'd check the accuracy every week and retrain the model if it drops."
+
+
+class RecordingEmbedder:
+    """The real embedder, remembering the texts of every embed_pooled call."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.dimension = inner.dimension
+        self.calls: list[list[str]] = []
+
+    def embed_pooled(self, texts):
+        self.calls.append(list(texts))
+        return self.inner.embed_pooled(texts)
+
+    def vocabulary(self):
+        return self.inner.vocabulary()
+
+    def texts(self) -> list[str]:
+        return [text for call in self.calls for text in call]
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +134,49 @@ def test_a_huge_answer_is_graded_on_its_first_words(grader, drift):
 
 def test_notes_given_by_the_caller_are_kept(grader, drift):
     assert grader.score(drift, PARTIAL_DRIFT, notes=("A hint was used.",)).notes[0] == "A hint was used."
+
+
+@pytest.fixture
+def recorder(embedder):
+    return RecordingEmbedder(embedder)
+
+
+def test_preparing_a_question_embeds_each_of_its_texts_once(recorder, shipped_index, drift):
+    grader = OfflineGrader(recorder, shipped_index.reference_vectors())
+    grader.prepare(drift)
+    grader.score(drift, PARTIAL_DRIFT)
+    prepared = [p.point for p in drift.rubric] + split_sentences(drift.reference_answer) + list(drift.red_flags)
+    assert recorder.calls[0] == prepared
+    assert recorder.texts() == prepared + split_sentences(PARTIAL_DRIFT)
+
+
+def test_a_follow_up_embeds_only_the_sentences_not_seen_before(recorder, shipped_index, drift):
+    grader = OfflineGrader(recorder, shipped_index.reference_vectors())
+    grader.prepare(drift)
+    recorder.calls.clear()
+    grader.score(drift, PARTIAL_DRIFT)
+    grader.score(drift, PARTIAL_DRIFT)  # a hint grades the same answers again
+    grader.score(drift, PARTIAL_DRIFT + "\n" + WEAK_DRIFT + "\n" + WEAK_DRIFT)
+    assert recorder.texts() == split_sentences(PARTIAL_DRIFT) + [WEAK_DRIFT]
+
+
+def test_cached_sentences_give_the_same_scores_as_embedding_afresh(embedder, shipped_index, drift):
+    cached = OfflineGrader(embedder, shipped_index.reference_vectors())
+    uncached = OfflineGrader(embedder, shipped_index.reference_vectors(), cache_size=0)
+    joined = PARTIAL_DRIFT + "\n" + STRONG_DRIFT + "\n" + WEAK_DRIFT
+    for answer in (PARTIAL_DRIFT, STRONG_DRIFT, joined):
+        cached.score(drift, answer)
+    assert cached.score(drift, joined) == uncached.score(drift, joined)
+    assert cached.score_many([(drift, joined), (drift, WEAK_DRIFT)]) == [
+        uncached.score(drift, joined), uncached.score(drift, WEAK_DRIFT)
+    ]
+
+
+def test_the_cache_keeps_only_the_most_recent_sentences(recorder, shipped_index, drift):
+    grader = OfflineGrader(recorder, shipped_index.reference_vectors(), cache_size=2)
+    grader.prepare(drift)
+    recorder.calls.clear()
+    sentences = split_sentences(STRONG_DRIFT)
+    grader.score(drift, STRONG_DRIFT)
+    grader.score(drift, STRONG_DRIFT)
+    assert recorder.texts() == sentences + sentences[:-2]
