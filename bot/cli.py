@@ -303,7 +303,8 @@ def _sessions_show(args: argparse.Namespace, settings: Settings) -> int:
     print("\nTranscript")
     for turn in saved.turns:
         who = "Candidate" if turn.role == "candidate" else "Interviewer"
-        print(f"  [{turn.created_at:%H:%M:%S}] {who} ({turn.kind}): {turn.text}")
+        text = turn.text.replace("\n", "\n      ")  # continuation lines stay under their speaker
+        print(f"  [{turn.created_at:%H:%M:%S}] {who} ({turn.kind}): {text}")
     return 0
 
 
