@@ -3,6 +3,7 @@
 import gc
 import os
 import sys
+from dataclasses import replace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -14,13 +15,22 @@ def main() -> int:
     from bot.errors import BotError
     from bot.index import open_index
     from bot.settings import Settings
+    from bot.coach import open_coach
+    from bot.offline_grader import OfflineGrader
+    from bot.storage import open_store
     from bot.ui import CSS, AppContext, build_app, theme
 
     try:
         settings = Settings.from_env(os.environ)
         bank = load_bank(settings.bank_dir)
-        index = open_index(settings, load_embedder())
+        embedder = load_embedder()
+        index = open_index(settings, embedder)
         result = index.sync(bank, progress=True)
+        store = open_store(settings)
+        offline = OfflineGrader(embedder, index.reference_vectors())
+        coaches = {"offline": open_coach(replace(settings, engine="offline"), bank, index, offline, store)}
+        if settings.engine == "llm":
+            coaches["llm"] = open_coach(settings, bank, index, offline, store)
     except BotError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -30,7 +40,10 @@ def main() -> int:
     )
     # The bank and index live as long as the app: keep them out of the garbage collector's scans.
     gc.freeze()
-    app = build_app(AppContext(bank=bank, index=index))
+    label = f"LLM {settings.model} with offline fallback" if settings.engine == "llm" else "offline (no key needed)"
+    # With an LLM configured it is the default choice; offline stays one click away.
+    ordered = dict(sorted(coaches.items(), key=lambda item: item[0] != settings.engine))
+    app = build_app(AppContext(bank=bank, index=index, engine_label=label, coaches=ordered))
     app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False)
     return 0
 

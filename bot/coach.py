@@ -10,8 +10,11 @@ import random
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.bank import Bank
+from bot.drill import due_questions, pick_drill_question
+from bot.errors import BotError
 from bot.index import QuestionIndex
 from bot.interview import Grader, Interview, Reply, Setup, respond, start
 from bot.interviewer import Context, PlainInterviewer
@@ -19,7 +22,9 @@ from bot.offline_grader import OfflineGrader
 from bot.selection import choose_question
 from bot.settings import Settings
 from bot.storage import Provenance, SessionStore
-from bot.errors import BotError
+
+
+DRILL_THEME_CANDIDATES = 12  # a theme's nearest questions that past weak answers can bring back
 
 
 class SessionError(BotError):
@@ -56,7 +61,7 @@ class Coach:
 
     def start(self, setup: Setup) -> Turn:
         """A new saved session with its first question."""
-        first = choose_question(Interview(setup=setup), self.bank, self.index, self.rng)
+        first = self._choose(Interview(setup=setup))
         if first is None:
             raise SessionError("No question in the bank fits this setup; choose another topic or level.")
         state, replies = start(setup, first)
@@ -142,7 +147,22 @@ class Coach:
         )
 
     def _choose(self, state: Interview):
+        if state.setup.review_due:
+            due = self._due_question(state)
+            if due is not None:
+                return due
         return choose_question(state, self.bank, self.index, self.rng)
+
+    def _due_question(self, state: Interview):
+        """The drill's weakest question due for review, among the topic's or the theme's nearest."""
+        setup = state.setup
+        if setup.theme:
+            candidates = {hit.id for hit in self.index.search(setup.theme, k=DRILL_THEME_CANDIDATES)}
+        else:
+            candidates = {q.id for q in self.bank if not setup.topics or q.topic in setup.topics}
+        due = due_questions(self.store.question_history(), datetime.now(UTC), candidates)
+        chosen = pick_drill_question(due, state.asked_ids)
+        return self.bank.get(chosen) if chosen else None
 
     def _tokens(self) -> int:
         return getattr(self.grader, "tokens_used", 0) + self.interviewer.tokens_used

@@ -43,6 +43,7 @@ class Setup:
     questions: int = 5
     mode: Mode = "coach"
     max_follow_ups: int = 2
+    review_due: bool = False  # a drill: questions answered weakly before come back when they are due
 
 
 @dataclass(frozen=True)

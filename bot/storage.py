@@ -145,6 +145,15 @@ class StoredScore:
 
 
 @dataclass(frozen=True)
+class PastScore:
+    """One stored score of a question, from any session."""
+
+    question_id: str
+    score: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class SessionSummary:
     """One line of the session list."""
 
@@ -291,6 +300,16 @@ class SessionStore:
             )
             for row in rows
         ]
+
+    def question_history(self) -> list[PastScore]:
+        """Every stored score across all sessions, oldest first."""
+        # Scores hold no topic; the caller keeps the questions of the topic it drills from the bank.
+        query = select(score_table.c.question_id, score_table.c.score, score_table.c.created_at).order_by(
+            score_table.c.created_at, score_table.c.id
+        )
+        with self._begin() as connection:
+            rows = connection.execute(query).all()
+        return [PastScore(row.question_id, row.score, row.created_at) for row in rows]
 
     def list_sessions(self, limit: int = 50, unfinished_only: bool = False) -> list[SessionSummary]:
         """Summaries of the sessions, most recently updated first."""

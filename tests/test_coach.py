@@ -339,3 +339,21 @@ def test_llm_timeout_still_completes_the_turn_with_an_offline_score(tmp_path, ba
     assert (stored.engine, stored.model, stored.prompt_version) == ("offline", "", "")  # not credited to the model
     assert turns(store, turn.session_id)[1] == (2, "candidate", "answer", "q1", ANSWER)
     assert len(chat.sent) == 1
+
+
+def test_a_drill_brings_back_the_questions_answered_weakly_before(bank, index, stores):
+    store = stores()
+    coach = plain_coach(bank, index, store, RecordingGrader())
+    first = coach.start(Setup(level="mid", questions=3))
+    turn = coach.answer(first.session_id, first.state, "drift-kinds detection response")  # q1 strong
+    turn = coach.answer(turn.session_id, turn.state, "skip")  # q2 weak
+    turn = coach.answer(turn.session_id, turn.state, "skip")  # q3 weak
+    assert [r.question_id for r in turn.state.records] == ["q1", "q2", "q3"] and turn.state.finished
+
+    plain = coach.start(Setup(level="mid", questions=2))
+    drill = coach.start(Setup(level="mid", questions=2, topics=("mlops_monitor_retrain",), review_due=True))
+    assert plain.state.current.question_id == "q1"  # without review, mid level opens at difficulty 2
+    assert drill.state.current.question_id == "q2"  # the drill opens with the longest-waiting weak one
+    after = coach.answer(drill.session_id, drill.state, "skip")
+    # Without review a weak answer at difficulty 3 leads to q1 (difficulty 2); the drill brings back q3.
+    assert after.state.current.question_id == "q3"

@@ -9,7 +9,8 @@ from bot.interview import Setup, respond, start
 from bot.scoring import Criterion, Score, band_for, level_for, weighted_score
 from bot.settings import Settings
 from bot.storage import (
-    Provenance, SessionStore, StorageError, Turn, open_store, score_table, state_from_json, state_to_json, turn_table,
+    PastScore, Provenance, SessionStore, StorageError, Turn, open_store, score_table, state_from_json, state_to_json,
+    turn_table,
 )
 from tests.conftest import question_yaml, write_bank
 
@@ -252,6 +253,32 @@ def test_score_rows_carry_provenance_once_per_question(store, bank):
     assert [s.score for s in store.scores(session_id)] == [r.score for r in state.records]
     assert [s.created_at for s in store.scores(session_id)] == [T0 + timedelta(seconds=n) for n in (2, 5, 8)]
     assert state.finished
+
+
+def test_question_history_holds_every_score_across_sessions_oldest_first(store, bank):
+    grader = FakeGrader()
+    assert store.question_history() == []
+    first_state, replies = start(Setup(questions=2), bank.get("q1"))
+    first = store.create(first_state, provenance(bank), replies)
+    second_state, replies = start(Setup(questions=2), bank.get("q1"))
+    second = store.create(second_state, provenance(bank), replies)
+
+    first_state = play(store, bank, first, first_state, ["drift-kinds detection response"], grader)
+    second_state = play(store, bank, second, second_state, ["skip"], grader)
+    play(store, bank, first, first_state, ["skip"], grader)
+    play(store, bank, second, second_state, ["drift-kinds detection", "nothing more"], grader)
+
+    assert store.question_history() == [
+        PastScore("q1", 100, T0 + timedelta(seconds=3)),
+        PastScore("q1", 0, T0 + timedelta(seconds=4)),
+        PastScore("q2", 0, T0 + timedelta(seconds=5)),
+        PastScore("q2", 83, T0 + timedelta(seconds=7)),
+    ]
+    store.delete(first)
+    assert store.question_history() == [
+        PastScore("q1", 0, T0 + timedelta(seconds=4)),
+        PastScore("q2", 83, T0 + timedelta(seconds=7)),
+    ]
 
 
 def test_list_sessions_newest_first_with_answered_and_mean(store, bank):

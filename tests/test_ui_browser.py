@@ -55,6 +55,7 @@ def page(browser, app_url):
     page = context.new_page()
     page.goto(app_url)
     page.get_by_text("each with its own rubric").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Question bank").click()
     yield page
     context.close()
 

@@ -1,15 +1,13 @@
-"""The Gradio page (the only module besides app.py that imports gradio)."""
+"""The question bank tab: search by meaning, filters, and a question with its answer key folded away."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 
-from bot.bank import LEVELS, QUESTION_TYPES, TOPIC_LABELS, TOPICS, Bank, Question
+from bot.bank import LEVELS, QUESTION_TYPES, TOPIC_LABELS, TOPICS, Question
 from bot.catalog import answer_key_markdown
 from bot.errors import BotError
-from bot.index import QuestionIndex, SearchFilters
+from bot.index import SearchFilters
 from bot.search import Found, find_questions
 
 ANY = "Any"
@@ -18,52 +16,9 @@ WEAK_MATCH = 0.2  # below this cosine similarity a "match" has nothing to do wit
 TABLE_HEADERS = ["Question", "Topic", "Levels", "Diff", "Match"]
 NOTHING_SELECTED = "Select a question in the table to read it here."
 
-CSS = """
-.coach-header h1 { margin-bottom: 0.1em; }
-.coach-subtitle { color: var(--body-text-color-subdued); }
-.question-table .body-cell, .question-table .body-cell *, .question-table .header-cell,
-.question-table .header-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
-.question-table .virtual-row { cursor: pointer; }
-.search-button { align-self: end; max-height: 3.2rem; }
-.question-detail { position: sticky; top: 1rem; align-self: flex-start; }
-"""
 
-
-def theme() -> gr.themes.Base:
-    """A calm, readable theme."""
-    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
-
-
-@dataclass(frozen=True)
-class AppContext:
-    """What the page works with, built once by app.py."""
-
-    bank: Bank
-    index: QuestionIndex
-    engine_label: str = "offline (no key needed)"
-
-
-def build_app(context: AppContext) -> gr.Blocks:
-    """The whole page: a header and one tab per job."""
-    with gr.Blocks(title="ML Interview Coach") as app:
-        with gr.Column(elem_classes="coach-header"):
-            gr.Markdown("# ML Interview Coach")
-            gr.Markdown(_subtitle(context), elem_classes="coach-subtitle")
-        with gr.Tabs():
-            with gr.Tab("Question bank", id="bank"):
-                _bank_tab(context, app)
-    return app
-
-
-def _subtitle(context: AppContext) -> str:
-    topics = len({q.topic for q in context.bank})
-    return (
-        f"{len(context.bank)} questions in {topics} topics, each with its own rubric · "
-        f"bank {context.bank.version} · grading: {context.engine_label}"
-    )
-
-
-def _bank_tab(context: AppContext, app: gr.Blocks) -> None:
+def bank_tab(context, app: gr.Blocks) -> None:
+    """Search, filters, the result table and the selected question."""
     topic_choices = [(ANY, ANY)] + [(TOPIC_LABELS[t], t) for t in TOPICS]
     with gr.Row():
         query = gr.Textbox(

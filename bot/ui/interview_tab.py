@@ -1,0 +1,177 @@
+"""The mock interview and the topic drill: setup, a streaming chat, commands, feedback, and the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import gradio as gr
+
+from bot.bank import LEVELS, TOPIC_LABELS, TOPICS
+from bot.errors import BotError
+from bot.interview import Setup
+from bot.report import build_report, report_text
+from bot.views import chat_from_turns, feedback_markdown, progress_markdown
+
+COMMANDS = ("Hint", "Repeat", "Skip", "End")
+FAILED = "Something went wrong on our side; your answer is saved. Try again, or reload the page to resume."
+
+
+def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
+    """One practice tab: a mock interview over chosen topics, or a drill on one topic or theme."""
+    coaches = context.coaches
+    engines = [(_engine_label(name, coach), name) for name, coach in coaches.items()]
+    session = gr.State({})  # this browser tab's session: id, engine, start time
+    remembered = gr.BrowserState({}, storage_key="coach-drill" if drill else "coach-interview")
+
+    with gr.Column(visible=False) as resume_box:
+        resume_text = gr.Markdown()
+        with gr.Row():
+            resume_button = gr.Button("Resume it", variant="primary")
+            discard_button = gr.Button("Start a new one")
+    with gr.Column() as setup_box:
+        with gr.Row():
+            level = gr.Dropdown(list(LEVELS), value="mid", label="Level")
+            if drill:
+                topic = gr.Dropdown([(TOPIC_LABELS[t], t) for t in TOPICS], value="mlops_deploy_serve", label="Topic")
+                theme = gr.Textbox(label="…or a theme (overrides the topic)", placeholder="e.g. feature stores")
+            else:
+                topic = gr.Dropdown([(TOPIC_LABELS[t], t) for t in TOPICS], value=[], multiselect=True,
+                                    label="Topics (none = a mix)")
+                theme = gr.Textbox(visible=False)
+        with gr.Row():
+            count = gr.Slider(1, 10, value=5 if drill else 3, step=1, label="Questions")
+            mode = gr.Radio([("Coach: feedback after each question", "coach"),
+                             ("Interview: feedback at the end", "interview")],
+                            value="coach", label="Mode", visible=not drill)
+            engine = gr.Radio(engines, value=engines[0][1], label="Grading")
+        start_button = gr.Button("Start the drill" if drill else "Start the interview", variant="primary")
+    status = gr.Markdown(elem_classes="coach-status")
+    with gr.Row(visible=False) as session_box:
+        with gr.Column(scale=3):
+            progress = gr.Markdown()
+            chat = gr.Chatbot(label="Interview", height=460, buttons=["copy"], elem_classes="coach-chat",
+                              feedback_options=None, group_consecutive_messages=False)
+            answer = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer, then press Send.")
+            with gr.Row():
+                send = gr.Button("Send", variant="primary", scale=2)
+                command_buttons = [gr.Button(name, scale=1, min_width=70) for name in COMMANDS]
+        with gr.Column(scale=2):
+            feedback = gr.Markdown("Feedback on each answer appears here in coach mode.", elem_classes="coach-feedback")
+    with gr.Column(visible=False) as report_box:
+        report = gr.Markdown(elem_classes="coach-report")
+        again = gr.Button("Practise again", variant="primary")
+
+    boxes = [setup_box, session_box, report_box, resume_box]
+
+    def shown(*which):
+        return [gr.update(visible=box in which) for box in boxes]
+
+    def begin(level_value, topic_value, theme_value, count_value, mode_value, engine_value):
+        coach = coaches[engine_value]
+        topics = (topic_value,) if drill and topic_value else tuple(topic_value or ()) if not drill else ()
+        setup = Setup(level=level_value, topics=topics, theme=(theme_value or "").strip() if drill else "",
+                      questions=int(count_value), mode="coach" if drill else mode_value, review_due=drill)
+        try:
+            turn = coach.start(setup)
+        except BotError as error:
+            yield {status: f"**{error}**"}
+            return
+        now = datetime.now(UTC)
+        state = {"id": turn.session_id, "engine": engine_value, "started": now.isoformat()}
+        history = []
+        yield {session: state, remembered: state, status: "", answer: "", chat: history,
+               progress: progress_markdown(turn.state, now, now),
+               feedback: "Feedback on each answer appears here in coach mode." if setup.mode == "coach"
+               else "Interview mode: feedback comes with the report at the end.",
+               **dict(zip(boxes, shown(session_box)))}
+        yield from _stream(coach, turn, history, state)
+
+    def _stream(coach, turn, history, state):
+        current = None
+        for reply, piece in coach.speak(turn):
+            if reply is not current:
+                history = history + [{"role": "assistant", "content": ""}]
+                current = reply
+            history[-1] = {"role": "assistant", "content": history[-1]["content"] + piece}
+            yield {chat: history}
+        yield _after_turn(coach, turn, state)
+
+    def _after_turn(coach, turn, state):
+        started = datetime.fromisoformat(state["started"])
+        updates = {progress: progress_markdown(turn.state, started, datetime.now(UTC))}
+        scored = [r for r in turn.state.records if r.score is not None]
+        if scored and turn.state.setup.mode == "coach" and scored[-1].outcome == "answered":
+            updates[feedback] = feedback_markdown(scored[-1].score, context.bank.get(scored[-1].question_id).question)
+        if turn.state.finished:
+            updates[report] = "```text\n" + report_text(build_report(turn.state, context.bank.get)) + "\n```"
+            updates[remembered] = {}
+            updates.update(dict(zip(boxes, shown(session_box, report_box))))
+        return updates
+
+    def say(text, history, state):
+        if not state.get("id"):
+            yield {status: "**Start an interview first.**"}
+            return
+        coach = coaches[state["engine"]]
+        history = list(history or []) + [{"role": "user", "content": text}]
+        yield {chat: history, answer: "", status: ""}
+        try:
+            saved = coach.store.load(state["id"])
+            turn = coach.answer(state["id"], saved.state, text)
+        except BotError as error:
+            yield {status: f"**{error}**"}
+            return
+        except Exception:  # never a traceback in the page; the answer was saved before grading
+            yield {status: f"**{FAILED}**"}
+            return
+        yield from _stream(coach, turn, history, state)
+
+    def offer_resume(memory):
+        if not memory or not memory.get("id") or memory.get("engine") not in coaches:
+            return shown(setup_box) + [""]
+        try:
+            saved = coaches[memory["engine"]].store.load(memory["id"])
+        except BotError:
+            return shown(setup_box) + [""]
+        if saved.state.finished:
+            return shown(setup_box) + [""]
+        setup = saved.state.setup
+        text = (f"You have an unfinished {'drill' if drill else 'interview'}: question {len(saved.state.records)} "
+                f"of {setup.questions}, {setup.level} level, started {saved.created_at:%d %b %H:%M} UTC.")
+        return shown(setup_box, resume_box) + [text]
+
+    def resume(memory):
+        coach = coaches[memory["engine"]]
+        try:
+            turn = coach.resume(memory["id"])
+            saved = coach.store.load(memory["id"])
+        except BotError as error:
+            yield {status: f"**{error}**", **dict(zip(boxes, shown(setup_box)))}
+            return
+        state = {"id": memory["id"], "engine": memory["engine"], "started": saved.created_at.isoformat()}
+        history = chat_from_turns(saved.turns)
+        yield {session: state, chat: history, status: "", **dict(zip(boxes, shown(session_box)))}
+        yield from _stream(coach, turn, history, state)
+
+    outputs = [session, remembered, status, answer, chat, progress, feedback, report, *boxes]
+    inputs = [level, topic, theme, count, mode, engine]
+    start_button.click(begin, inputs, outputs)
+    send.click(say, [answer, chat, session], outputs)
+    for button in command_buttons:
+        button.click(_command(say, button.value.lower()), [chat, session], outputs)
+    resume_button.click(resume, [remembered], outputs)
+    discard_button.click(lambda: [{}] + shown(setup_box), None, [remembered, *boxes])
+    again.click(lambda: [{}, [], ""] + shown(setup_box), None, [session, chat, status, *boxes])
+    app.load(offer_resume, [remembered], [*boxes, resume_text])
+
+
+def _command(say, command: str):
+    def run(history, state):
+        yield from say(command, history, state)
+    return run
+
+
+def _engine_label(name: str, coach) -> str:
+    if name == "offline":
+        return "Offline (no key needed)"
+    return f"LLM: {coach.provenance.model}"

@@ -1,0 +1,66 @@
+"""The page: header, theme and one tab per job. `bot.ui` is the only package besides app.py that imports gradio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gradio as gr
+
+from bot.bank import Bank
+from bot.index import QuestionIndex
+from bot.ui.bank_tab import bank_tab
+from bot.ui.interview_tab import interview_tab
+
+CSS = """
+.coach-header h1 { margin-bottom: 0.1em; }
+.coach-subtitle { color: var(--body-text-color-subdued); }
+.question-table .body-cell, .question-table .body-cell *, .question-table .header-cell,
+.question-table .header-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
+.question-table .virtual-row { cursor: pointer; }
+.search-button { align-self: end; max-height: 3.2rem; }
+.question-detail { position: sticky; top: 1rem; align-self: flex-start; }
+.coach-feedback { max-height: 640px; overflow-y: auto; }
+.coach-status p { color: var(--error-text-color); }
+.coach-feedback blockquote { margin: 0.2em 0 0.4em 0; color: var(--body-text-color-subdued); }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """A calm, readable theme."""
+    return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """What the page works with, built once by app.py."""
+
+    bank: Bank
+    index: QuestionIndex
+    engine_label: str = "offline (no key needed)"
+    coaches: dict = field(default_factory=dict)  # engine name -> Coach
+
+
+def build_app(context: AppContext) -> gr.Blocks:
+    """The whole page: a header and one tab per job."""
+    with gr.Blocks(title="ML Interview Coach") as app:
+        with gr.Column(elem_classes="coach-header"):
+            gr.Markdown("# ML Interview Coach")
+            gr.Markdown(_subtitle(context), elem_classes="coach-subtitle")
+        with gr.Tabs():
+            with gr.Tab("Mock interview", id="interview"):
+                interview_tab(context, app)
+            with gr.Tab("Topic drill", id="drill"):
+                interview_tab(context, app, drill=True)
+            with gr.Tab("Question bank", id="bank"):
+                bank_tab(context, app)
+    return app
+
+
+def _subtitle(context: AppContext) -> str:
+    topics = len({q.topic for q in context.bank})
+    return (
+        f"{len(context.bank)} questions in {topics} topics, each with its own rubric · "
+        f"bank {context.bank.version} · grading: {context.engine_label}"
+    )
+
+
