@@ -7,15 +7,26 @@ from dataclasses import dataclass
 
 from bot.bank import LEVELS, TOPIC_LABELS, Question
 from bot.interview import Interview
-from bot.scoring import band_for, quote
+from bot.scoring import Score, band_for, quote
 
 SOLID = 60  # topics below this mean are drilled next
 MAX_ITEMS = 4  # strengths, gaps and drills listed
 
 
 @dataclass(frozen=True)
+class PointResult:
+    """One rubric point of an answer: its credit and the quote from the answer that earned it."""
+
+    point_id: str
+    point: str
+    weight: float
+    credit: str  # full, partial, none or not_assessed
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
 class QuestionResult:
-    """One asked question: how it ended and what it scored."""
+    """One asked question: how it ended, what it scored, and the per-point detail behind the score."""
 
     number: int
     question_id: str
@@ -27,6 +38,9 @@ class QuestionResult:
     engine: str
     hints: int
     notes: tuple[str, ...]
+    criteria: tuple[PointResult, ...] = ()  # empty when unanswered, like the notes
+    red_flags: tuple[str, ...] = ()
+    feedback: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,7 @@ def build_report(state: Interview, questions: Callable[[str], Question]) -> Repo
                 outcome=record.outcome or "in progress", score=None if unanswered else score.score,
                 band="" if unanswered else score.band, engine="" if unanswered else score.engine,
                 hints=len(record.hints), notes=tuple(score.notes) if score and not unanswered else (),
+                **({} if unanswered else _detail(score)),
             )
         )
         if unanswered:
@@ -89,6 +104,11 @@ def build_report(state: Interview, questions: Callable[[str], Question]) -> Repo
         gaps=tuple([f"Red flag ({TOPIC_LABELS[t]}): {quote(flag, 120)}" for t, flag in flags] + _points(missed)),
         drill=tuple(_drill(topics, missed, state.setup.level)),
     )
+
+
+def _detail(score: Score) -> dict:
+    criteria = tuple(PointResult(c.point_id, c.point, c.weight, c.credit, c.evidence) for c in score.criteria)
+    return {"criteria": criteria, "red_flags": tuple(score.red_flags), "feedback": score.feedback}
 
 
 def _points(entries: list[tuple[float, str, str, str]]) -> list[str]:

@@ -2,7 +2,7 @@ import pytest
 
 from bot.bank import Question
 from bot.interview import Interview, QuestionRecord, Setup, respond, start
-from bot.report import QuestionResult, TopicSummary, build_report, report_text
+from bot.report import PointResult, QuestionResult, TopicSummary, build_report, report_text
 from bot.scoring import Criterion, Score, band_for, level_for, weighted_score
 
 MONITOR, METRICS, CODING = "mlops_monitor_retrain", "evaluation_metrics", "coding"
@@ -114,20 +114,42 @@ def test_report_text_of_a_small_session_reads_exactly():
     assert report_text(build_report(SESSION, SESSION_QUESTIONS), "abc123") == SESSION_TEXT
 
 
+def points(credits):
+    """The per-point results `score(qid, credits)` carries, in rubric order."""
+    return tuple(PointResult(pid, point, weight, credit) for (pid, weight, point), credit in zip(RUBRIC, credits))
+
+
 def test_each_asked_question_gets_a_row_and_an_unanswered_end_has_no_score():
     report = build_report(SESSION, SESSION_QUESTIONS)
+    not_assessed = points(["not_assessed"] * 3)
     assert report.results == (
         QuestionResult(1, "q1", MONITOR, "How do you detect drift? (q1)", "answered", 83, "strong", "offline", 1,
-                       (HINT_NOTE,)),
+                       (HINT_NOTE,), points(["full", "full", "none"])),
         QuestionResult(2, "q2", METRICS, "How do you detect drift? (q2)", "answered", 32, "needs work", "offline", 0,
-                       (LLM_NOTE,)),
+                       (LLM_NOTE,), points(["partial", "none", "full"]), (FLAG,)),
         QuestionResult(3, "q3", MONITOR, "How do you detect drift? (q3)", "skipped", 0, "needs work", "none", 0,
-                       ("Skipped.",)),
+                       ("Skipped.",), not_assessed),
         QuestionResult(4, "q4", CODING, "How do you detect drift? (q4)", "dont_know", 0, "needs work", "none", 0,
-                       ("The candidate said they did not know.",)),
+                       ("The candidate said they did not know.",), not_assessed),
         QuestionResult(5, "q5", METRICS, "How do you detect drift? (q5)", "ended", None, "", "", 0, ()),
     )
     assert (report.level, report.mode, report.planned, report.overall) == ("mid", "coach", 5, 29)
+
+
+def test_a_result_carries_each_points_evidence_and_the_feedback():
+    criteria = [Criterion(point_id="kinds", point=RUBRIC[0][2], weight=3, credit="full", evidence="data vs concept",
+                          match=0.81),
+                Criterion(point_id="tests", point=RUBRIC[1][2], weight=2, credit="none")]
+    graded = Score(question_id="q1", score=60, band="solid", level="mid", criteria=criteria, red_flags=[FLAG],
+                   feedback="Covered well: kinds.")
+    state = Interview(Setup(questions=1), records=(record("q1", MONITOR, graded),))
+    result = build_report(state, lookup(("q1", MONITOR))).results[0]
+    assert (result.criteria, result.red_flags, result.feedback) == (
+        (PointResult("kinds", RUBRIC[0][2], 3.0, "full", "data vs concept"),
+         PointResult("tests", RUBRIC[1][2], 2.0, "none")),
+        (FLAG,),
+        "Covered well: kinds.",
+    )
 
 
 def test_topic_means_and_bands_follow_first_asked_order():
