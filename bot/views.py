@@ -8,7 +8,8 @@ from bot.interview import Interview
 from bot.scoring import Score, quote
 from bot.storage import Turn
 
-CREDIT_MARKS = {"full": "✅", "partial": "◐", "none": "❌", "not_assessed": "—"}
+# Symbols every system font has (emoji are missing on many Linux desktops and in headless browsers).
+CREDIT_MARKS = {"full": "✓", "partial": "◐", "none": "✗", "not_assessed": "—"}
 CREDIT_WORDS = {"full": "covered", "partial": "partly covered", "none": "missed", "not_assessed": "not touched"}
 
 
@@ -26,7 +27,7 @@ def feedback_markdown(score: Score, question_text: str = "") -> str:
         if criterion.evidence:
             lines.append(f"  > “{criterion.evidence}”")
     for flag in score.red_flags:
-        lines.append(f"- ⚠️ **Red flag:** the answer seems to claim that {flag[:1].lower() + flag[1:]}")
+        lines.append(f"- ⚠ **Red flag:** the answer seems to claim that {flag[:1].lower() + flag[1:]}")
     for note in score.notes:
         lines.append(f"- *{note}*")
     engine = score.engine if not score.model else f"{score.engine} ({score.model})"

@@ -102,3 +102,128 @@ def test_a_search_matching_nothing_says_so(page):
     page.get_by_label("Search by meaning").fill("!!!!")
     page.get_by_role("button", name="Search").click()
     page.get_by_text("Nothing in the bank is close to that search").wait_for(timeout=15_000)
+
+
+# -- the mock interview ----------------------------------------------------------------------
+
+BAD_ANSWER = "I am not sure. I would probably just try a bigger model and see what happens."
+
+
+@pytest.fixture
+def interview_page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("button", name="Start the interview").wait_for(timeout=30_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shipped_questions():
+    from bot.bank import load_bank
+    from bot.settings import SHIPPED_BANK_DIR
+
+    return {q.question: q for q in load_bank(SHIPPED_BANK_DIR)}
+
+
+def bot_messages(page):
+    return [text.strip() for text in page.locator(".interview-chat .message.bot").all_inner_texts()]
+
+
+def say(page, text=None, button="Send"):
+    """Send an answer (or press a command button) and wait until the interviewer has replied."""
+    before = len(bot_messages(page))
+    if text is not None:
+        page.get_by_label("Your answer").fill(text)
+    page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_function(
+        f"document.querySelectorAll('.interview-chat .message.bot').length > {before}", timeout=30_000
+    )
+    page.wait_for_timeout(300)
+    return bot_messages(page)[before:]
+
+
+def current_question(page, shipped_questions, number, of):
+    prefix = f"Question {number} of {of}: "
+    asked = [m for m in bot_messages(page) if m.startswith(prefix)][-1]
+    return shipped_questions[asked.removeprefix(prefix)]
+
+
+def answer_until_next(page, text, number, of):
+    """Answer, and answer each follow-up the same way, until the next question (or the end) comes."""
+    for _ in range(3):
+        said = say(page, text)
+        if any(m.startswith(f"Question {number + 1} of {of}") or "end of the interview" in m for m in said):
+            return said
+    pytest.fail(f"question {number} did not end after two follow-ups")
+
+
+def report_scores(page):
+    """Question number -> score, from the report card's question table."""
+    rows = page.locator(".interview-report.prose table").first.locator("tbody tr")
+    scores = {}
+    for row in range(rows.count()):
+        cells = [c.strip() for c in rows.nth(row).locator("td").all_inner_texts()]
+        scores[int(cells[0])] = None if cells[2] in ("", "-", "—") else int(cells[2])
+    return scores
+
+
+def download(page, kind):
+    with page.expect_download(timeout=30_000) as info:
+        page.locator(f".interview-download-{kind}").click()
+    return Path(info.value.path()).read_bytes()
+
+
+def pdf_to_text(data):
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_mock_interview_scores_a_good_answer_above_a_bad_one_and_a_skip(interview_page, shipped_questions):
+    page = interview_page
+    shot(page, "interview-setup")
+    page.get_by_role("button", name="Start the interview").click()
+    page.get_by_text("Question 1 of 3").first.wait_for(timeout=30_000)
+    first = current_question(page, shipped_questions, 1, 3)
+    shot(page, "interview-question")
+    said = answer_until_next(page, first.reference_answer, 1, 3)
+    assert any(m.startswith("Score ") for m in said)
+    page.locator(".interview-feedback.prose").get_by_text("reads as").wait_for(timeout=10_000)
+    assert "✓" in page.locator(".interview-feedback.prose").inner_text()  # covered points, with their evidence
+    shot(page, "interview-feedback")
+
+    answer_until_next(page, BAD_ANSWER, 2, 3)
+    say(page, button="Skip")
+    page.get_by_text("Interview report card").wait_for(timeout=30_000)
+    shot(page, "interview-report")
+    scores = report_scores(page)
+    assert list(scores) == [1, 2, 3]
+    assert scores[1] >= 60 and scores[1] > scores[2] >= scores[3] == 0
+
+    markdown = download(page, "markdown").decode()
+    assert markdown.startswith("# Interview report card")
+    assert first.question[:60] in markdown
+    pdf_text = pdf_to_text(download(page, "pdf"))
+    overall = round(sum(scores.values()) / 3)
+    assert "Interview report card" in pdf_text and f"{overall}/100" in pdf_text
+    assert f"- **Overall:** {overall}/100" in markdown
+
+
+def test_reload_mid_interview_offers_to_resume_and_keeps_the_chat(interview_page, shipped_questions):
+    page = interview_page
+    page.get_by_role("button", name="Start the interview").click()
+    page.get_by_text("Question 1 of 3").first.wait_for(timeout=30_000)
+    say(page, BAD_ANSWER)
+    chat_before = bot_messages(page)
+    page.reload()
+    page.get_by_text("You have an unfinished interview").wait_for(timeout=30_000)
+    shot(page, "interview-resume-offer")
+    page.get_by_role("button", name="Resume it").click()
+    page.get_by_text("Resuming question 1 of 3").wait_for(timeout=30_000)
+    after = bot_messages(page)
+    assert after[: len(chat_before)] == chat_before
+    assert page.locator(".interview-chat .message.user").first.inner_text().strip() == BAD_ANSWER

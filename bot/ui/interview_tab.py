@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import gradio as gr
 
 from bot.bank import LEVELS, TOPIC_LABELS, TOPICS
 from bot.errors import BotError
 from bot.interview import Setup
-from bot.report import build_report, report_text
+from bot.report import build_report
+from bot.report_export import report_json, report_markdown, report_pdf
 from bot.views import chat_from_turns, feedback_markdown, progress_markdown
 
 COMMANDS = ("Hint", "Repeat", "Skip", "End")
@@ -19,6 +22,7 @@ FAILED = "Something went wrong on our side; your answer is saved. Try again, or 
 def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
     """One practice tab: a mock interview over chosen topics, or a drill on one topic or theme."""
     coaches = context.coaches
+    kind = "drill" if drill else "interview"  # CSS class prefix, so each tab's parts can be told apart
     engines = [(_engine_label(name, coach), name) for name, coach in coaches.items()]
     session = gr.State({})  # this browser tab's session: id, engine, start time
     remembered = gr.BrowserState({}, storage_key="coach-drill" if drill else "coach-interview")
@@ -49,16 +53,20 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
     with gr.Row(visible=False) as session_box:
         with gr.Column(scale=3):
             progress = gr.Markdown()
-            chat = gr.Chatbot(label="Interview", height=460, buttons=["copy"], elem_classes="coach-chat",
+            chat = gr.Chatbot(label="Interview", height=460, buttons=["copy"], elem_classes=["coach-chat", f"{kind}-chat"],
                               feedback_options=None, group_consecutive_messages=False)
-            answer = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer, then press Send.")
-            with gr.Row():
-                send = gr.Button("Send", variant="primary", scale=2)
-                command_buttons = [gr.Button(name, scale=1, min_width=70) for name in COMMANDS]
+            with gr.Column() as answer_box:
+                answer = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer, then press Send.")
+                with gr.Row():
+                    send = gr.Button("Send", variant="primary", scale=2)
+                    command_buttons = [gr.Button(name, scale=1, min_width=70) for name in COMMANDS]
         with gr.Column(scale=2):
-            feedback = gr.Markdown("Feedback on each answer appears here in coach mode.", elem_classes="coach-feedback")
+            feedback = gr.Markdown("Feedback on each answer appears here in coach mode.", elem_classes=["coach-feedback", f"{kind}-feedback"])
     with gr.Column(visible=False) as report_box:
-        report = gr.Markdown(elem_classes="coach-report")
+        with gr.Row():
+            downloads = [gr.DownloadButton(f"Download {name}", size="sm", elem_classes=f"{kind}-download-{name.lower()}")
+                         for name in ("Markdown", "PDF", "JSON")]
+        report = gr.Markdown(elem_classes=["coach-report", f"{kind}-report"])
         again = gr.Button("Practise again", variant="primary")
 
     boxes = [setup_box, session_box, report_box, resume_box]
@@ -79,7 +87,7 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
         now = datetime.now(UTC)
         state = {"id": turn.session_id, "engine": engine_value, "started": now.isoformat()}
         history = []
-        yield {session: state, remembered: state, status: "", answer: "", chat: history,
+        yield {session: state, remembered: state, status: "", answer: "", chat: history, answer_box: gr.update(visible=True),
                progress: progress_markdown(turn.state, now, now),
                feedback: "Feedback on each answer appears here in coach mode." if setup.mode == "coach"
                else "Interview mode: feedback comes with the report at the end.",
@@ -103,8 +111,12 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
         if scored and turn.state.setup.mode == "coach" and scored[-1].outcome == "answered":
             updates[feedback] = feedback_markdown(scored[-1].score, context.bank.get(scored[-1].question_id).question)
         if turn.state.finished:
-            updates[report] = "```text\n" + report_text(build_report(turn.state, context.bank.get)) + "\n```"
+            card = build_report(turn.state, context.bank.get)
+            date = f"{datetime.fromisoformat(state['started']):%Y-%m-%d %H:%M} UTC"
+            updates[report] = report_markdown(card, turn.session_id, date=date)
+            updates.update(zip(downloads, export_files(card, turn.session_id, date)))
             updates[remembered] = {}
+            updates[answer_box] = gr.update(visible=False)
             updates.update(dict(zip(boxes, shown(session_box, report_box))))
         return updates
 
@@ -150,10 +162,11 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
             return
         state = {"id": memory["id"], "engine": memory["engine"], "started": saved.created_at.isoformat()}
         history = chat_from_turns(saved.turns)
-        yield {session: state, chat: history, status: "", **dict(zip(boxes, shown(session_box)))}
+        yield {session: state, chat: history, status: "", answer_box: gr.update(visible=True),
+               **dict(zip(boxes, shown(session_box)))}
         yield from _stream(coach, turn, history, state)
 
-    outputs = [session, remembered, status, answer, chat, progress, feedback, report, *boxes]
+    outputs = [session, remembered, status, answer, chat, progress, feedback, report, answer_box, *downloads, *boxes]
     inputs = [level, topic, theme, count, mode, engine]
     start_button.click(begin, inputs, outputs)
     send.click(say, [answer, chat, session], outputs)
@@ -163,6 +176,20 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
     discard_button.click(lambda: [{}] + shown(setup_box), None, [remembered, *boxes])
     again.click(lambda: [{}, [], ""] + shown(setup_box), None, [session, chat, status, *boxes])
     app.load(offer_resume, [remembered], [*boxes, resume_text])
+
+
+def export_files(card, session_id: str, date: str) -> list[str]:
+    """The report card written as Markdown, PDF and JSON files for the download buttons."""
+    folder = Path(tempfile.gettempdir()) / "ml-interview-coach" / session_id
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "report.md": report_markdown(card, session_id, date=date).encode(),
+        "report.pdf": report_pdf(card, session_id, date=date),
+        "report.json": report_json(card, session_id, date=date).encode(),
+    }
+    for name, content in files.items():
+        (folder / f"interview-{session_id}-{name}").write_bytes(content)
+    return [str(folder / f"interview-{session_id}-{name}") for name in files]
 
 
 def _command(say, command: str):
