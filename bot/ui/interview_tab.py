@@ -168,11 +168,13 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
 
     outputs = [session, remembered, status, answer, chat, progress, feedback, report, answer_box, *downloads, *boxes]
     inputs = [level, topic, theme, count, mode, engine]
-    start_button.click(begin, inputs, outputs)
-    send.click(say, [answer, chat, session], outputs)
+    # Named endpoints, so scripts and the load benchmark can drive a session through gradio_client.
+    start_button.click(begin, inputs, outputs, api_name=f"{kind}_start")
+    send.click(say, [answer, chat, session], outputs, api_name=f"{kind}_answer")
     for button in command_buttons:
-        button.click(_command(say, button.value.lower()), [chat, session], outputs)
-    resume_button.click(resume, [remembered], outputs)
+        button.click(_command(say, button.value.lower()), [chat, session], outputs,
+                     api_name=f"{kind}_{button.value.lower()}")
+    resume_button.click(resume, [remembered], outputs, api_name=f"{kind}_resume")
     discard_button.click(lambda: [{}] + shown(setup_box), None, [remembered, *boxes])
     again.click(lambda: [{}, [], ""] + shown(setup_box), None, [session, chat, status, *boxes])
     app.load(offer_resume, [remembered], [*boxes, resume_text])
