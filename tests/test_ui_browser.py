@@ -227,3 +227,19 @@ def test_reload_mid_interview_offers_to_resume_and_keeps_the_chat(interview_page
     after = bot_messages(page)
     assert after[: len(chat_before)] == chat_before
     assert page.locator(".interview-chat .message.user").first.inner_text().strip() == BAD_ANSWER
+
+
+def test_drill_on_a_theme_asks_about_it_and_moves_on(interview_page, shipped_questions):
+    page = interview_page
+    page.get_by_role("tab", name="Topic drill").click()
+    page.get_by_label("…or a theme (overrides the topic)").fill("feature store point-in-time joins")
+    page.get_by_role("button", name="Start the drill").click()
+    page.locator(".drill-chat .message.bot").first.wait_for(timeout=30_000)
+    opening = page.locator(".drill-chat .message.bot").first.inner_text().strip()
+    assert opening.startswith("Question 1 of 5: ")
+    question = shipped_questions[opening.removeprefix("Question 1 of 5: ")]
+    about = f"{question.question} {question.subtopic} {' '.join(question.tags)}".lower().replace("-", " ")
+    assert "feature" in about  # the theme's nearest questions (a weak one from earlier may come back first)
+    shot(page, "drill-question")
+    page.get_by_role("button", name="Skip", exact=True).click()
+    page.locator(".drill-chat .message.bot").filter(has_text="Question 2 of 5").wait_for(timeout=30_000)
