@@ -12,10 +12,11 @@ from fpdf.enums import XPos, YPos
 
 from bot.bank import TOPIC_LABELS
 from bot.report import QuestionResult, Report
+from bot.views import CREDIT_MARKS
 from bot.scoring import band_for
 
 TITLE = "Interview report card"
-MARKS = {"full": "✅", "partial": "◐", "none": "❌", "not_assessed": "—"}
+MARKS = CREDIT_MARKS  # the page's symbols: every system font has them, unlike emoji
 CREDITS = {"full": "full credit", "partial": "partial credit", "none": "missed", "not_assessed": "not assessed"}
 OUTCOMES = {"dont_know": "did not know"}
 NO_STRENGTHS = "None yet: no rubric point was fully covered."

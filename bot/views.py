@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
+from bot.bank import TOPIC_LABELS, Question
 from bot.interview import Interview
 from bot.scoring import Score, quote
-from bot.storage import Turn
+from bot.storage import PastScore, SessionSummary, Turn
 
 # Symbols every system font has (emoji are missing on many Linux desktops and in headless browsers).
 CREDIT_MARKS = {"full": "✓", "partial": "◐", "none": "✗", "not_assessed": "—"}
@@ -52,3 +54,57 @@ def chat_from_turns(turns: tuple[Turn, ...]) -> list[dict]:
         for turn in turns
         if turn.text.strip()
     ]
+
+
+HISTORY_HEADERS = ["Last active (UTC)", "Mode", "Level", "Topics or theme", "Answered", "Mean", "Status", "Grading",
+                   "Session"]
+NO_HISTORY = "No sessions yet: start a mock interview."
+
+
+def history_rows(summaries: Iterable[SessionSummary]) -> list[list]:
+    """One table row per session, most recently active first; the mean is None when nothing was scored."""
+    newest_first = sorted(summaries, key=lambda s: s.updated_at, reverse=True)  # stable: keeps the store's tie order
+    return [
+        [f"{s.updated_at:%Y-%m-%d %H:%M}", s.mode, s.level, session_about(s.topics, s.theme),
+         f"{s.answered}/{s.planned}", round(s.mean_score) if s.mean_score is not None else None,
+         "finished" if s.finished else "unfinished", s.engine, s.id]
+        for s in newest_first
+    ]
+
+
+def session_about(topics: Iterable[str], theme: str) -> str:
+    """What a session asked about: its theme in quotes, its topics' labels, or a mix."""
+    if theme:
+        return f"“{theme}”"
+    labels = [TOPIC_LABELS.get(topic, topic) for topic in topics]
+    return ", ".join(labels) or "a mix of topics"
+
+
+def score_points(history: Iterable[PastScore], questions: Iterable[Question]) -> list[dict]:
+    """One chart point per stored score, oldest first: its time, score and topic label."""
+    # Scores hold no topic; a question gone from the bank has none to show, so its scores are left out.
+    topics = {question.id: question.topic for question in questions}
+    points = [
+        {"time": past.created_at, "score": past.score, "topic": TOPIC_LABELS[topics[past.question_id]]}
+        for past in history
+        if past.question_id in topics
+    ]
+    return sorted(points, key=lambda point: point["time"])
+
+
+def time_limits(points: list[dict], margin: float = 0.03, least: float = 3600.0) -> list[float] | None:
+    """The chart's time axis in epoch seconds, widened on both sides so no point sits on the edge."""
+    if not points:
+        return None
+    times = [point["time"].timestamp() for point in points]
+    pad = max(least, margin * (max(times) - min(times)))
+    return [min(times) - pad, max(times) + pad]
+
+
+def resume_markdown(session_id: str) -> str:
+    """How to go on with an unfinished session: the practice tabs resume this browser's last one, a terminal any."""
+    return (
+        "**This session is unfinished.** The Mock interview and Topic drill tabs offer to resume the last session "
+        "started in this browser; to go on with this one from a terminal, run "
+        f"`python -m bot practice --resume {session_id}`"
+    )

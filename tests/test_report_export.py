@@ -110,11 +110,11 @@ SESSION_MARKDOWN = """\
 
 > How would you detect drift in a fraud model?
 
-- ✅ **kinds** (weight 3, full credit): Separates data drift, concept drift and label drift.
+- ✓ **kinds** (weight 3, full credit): Separates data drift, concept drift and label drift.
   - Evidence: “I’d split kinds — data drift vs concept drift.”
-- ✅ **tests** (weight 2, full credit): Uses PSI or a KS test per feature with a threshold.
+- ✓ **tests** (weight 2, full credit): Uses PSI or a KS test per feature with a threshold.
   - Evidence: “tests: PSI per feature, alert above 0.2.”
-- ✅ **response** (weight 1, full credit): Investigates, retrains and validates before promotion.
+- ✓ **response** (weight 1, full credit): Investigates, retrains and validates before promotion.
   - Evidence: “response: investigate.”
 
 **Feedback**
@@ -127,8 +127,8 @@ SESSION_MARKDOWN = """\
 
 - ◐ **kinds** (weight 3, partial credit): Separates data drift, concept drift and label drift.
   - Evidence: “Maybe kinds of drift matter.”
-- ❌ **tests** (weight 2, missed): Uses PSI or a KS test per feature with a threshold.
-- ❌ **response** (weight 1, missed): Investigates, retrains and validates before promotion.
+- ✗ **tests** (weight 2, missed): Uses PSI or a KS test per feature with a threshold.
+- ✗ **response** (weight 1, missed): Investigates, retrains and validates before promotion.
 
 **Red flags stated**
 

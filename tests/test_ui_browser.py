@@ -243,3 +243,21 @@ def test_drill_on_a_theme_asks_about_it_and_moves_on(interview_page, shipped_que
     shot(page, "drill-question")
     page.get_by_role("button", name="Skip", exact=True).click()
     page.locator(".drill-chat .message.bot").filter(has_text="Question 2 of 5").wait_for(timeout=30_000)
+
+
+def test_history_lists_past_sessions_and_opens_a_report_card(interview_page):
+    page = interview_page
+    page.get_by_role("button", name="Start the interview").click()
+    page.get_by_text("Question 1 of 3").first.wait_for(timeout=30_000)
+    for _ in range(3):
+        say(page, button="Skip")
+    page.get_by_text("Interview report card").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="History").click()
+    rows = page.locator(".history-table .virtual-row")
+    rows.first.wait_for(timeout=15_000)
+    newest = [c.strip() for c in rows.first.locator(".body-cell").all_inner_texts()]
+    assert newest[4:7] == ["3/3", "0", "finished"]
+    rows.first.locator(".body-cell").first.click()
+    page.locator(".history-report").get_by_text("Interview report card").wait_for(timeout=15_000)
+    assert page.locator(".history-report").get_by_text("Questions scored:").is_visible()
+    shot(page, "history")

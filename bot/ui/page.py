@@ -9,14 +9,16 @@ import gradio as gr
 from bot.bank import Bank
 from bot.index import QuestionIndex
 from bot.ui.bank_tab import bank_tab
+from bot.ui.history_tab import history_tab
 from bot.ui.interview_tab import interview_tab
 
 CSS = """
 .coach-header h1 { margin-bottom: 0.1em; }
 .coach-subtitle { color: var(--body-text-color-subdued); }
 .question-table .body-cell, .question-table .body-cell *, .question-table .header-cell,
-.question-table .header-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
-.question-table .virtual-row { cursor: pointer; }
+.question-table .header-cell *, .history-table .body-cell, .history-table .body-cell *,
+.history-table .header-cell, .history-table .header-cell * { font-family: var(--font) !important; font-size: 0.92rem; }
+.question-table .virtual-row, .history-table .virtual-row { cursor: pointer; }
 .search-button { align-self: end; max-height: 3.2rem; }
 .question-detail { position: sticky; top: 1rem; align-self: flex-start; }
 .coach-feedback { max-height: 640px; overflow-y: auto; }
@@ -51,6 +53,8 @@ def build_app(context: AppContext) -> gr.Blocks:
                 interview_tab(context, app)
             with gr.Tab("Topic drill", id="drill"):
                 interview_tab(context, app, drill=True)
+            with gr.Tab("History", id="history"):
+                history_tab(context, app)
             with gr.Tab("Question bank", id="bank"):
                 bank_tab(context, app)
     return app
