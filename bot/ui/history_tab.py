@@ -40,6 +40,12 @@ def history_tab(context, app: gr.Blocks) -> None:
         show_label=False,
         elem_classes="history-table",
     )
+    # Points, not lines: a topic scored once would draw no line at all, and lines would bridge weeks of no practice.
+    chart = gr.ScatterPlot(
+        x="When", y="Score", color="Topic", y_lim=[-4, 104], x_title="Scored at", y_title="Score (0-100)",
+        color_title="Topic", tooltip="all", label="Scores over time, per topic", elem_classes="history-chart",
+        visible=False,
+    )
     with gr.Column(visible=False, elem_classes="history-report") as detail_box:
         heading = gr.Markdown()
         with gr.Row():
@@ -52,12 +58,6 @@ def history_tab(context, app: gr.Blocks) -> None:
                                        elem_classes="history-delete-confirm")
             cancel_button = gr.Button("Keep it", size="sm", visible=False, elem_classes="history-delete-cancel")
         card = gr.Markdown(max_height=720, elem_classes="history-card")
-    # Points, not lines: a topic scored once would draw no line at all, and lines would bridge weeks of no practice.
-    chart = gr.ScatterPlot(
-        x="When", y="Score", color="Topic", y_lim=[-4, 104], x_title="Scored at", y_title="Score (0-100)",
-        color_title="Topic", tooltip="all", label="Scores over time, per topic", elem_classes="history-chart",
-        visible=False,
-    )
     opened = gr.State("")  # the id of the session shown below the table
 
     def refresh():
