@@ -140,12 +140,18 @@ def say(page, text=None, button="Send"):
     page.wait_for_function(
         f"document.querySelectorAll('.interview-chat .message.bot').length > {before}", timeout=30_000
     )
-    page.wait_for_timeout(300)
-    return bot_messages(page)[before:]
+    # A turn can say several things (feedback, then the next question): wait until the chat stops growing.
+    said, steady = bot_messages(page), 0
+    while steady < 3:
+        page.wait_for_timeout(250)
+        now = bot_messages(page)
+        steady, said = (steady + 1, said) if now == said else (0, now)
+    return said[before:]
 
 
 def current_question(page, shipped_questions, number, of):
     prefix = f"Question {number} of {of}: "
+    page.locator(".interview-chat .message.bot").filter(has_text=prefix).first.wait_for(timeout=30_000)
     asked = [m for m in bot_messages(page) if m.startswith(prefix)][-1]
     return shipped_questions[asked.removeprefix(prefix)]
 
@@ -162,6 +168,7 @@ def answer_until_next(page, text, number, of):
 def report_scores(page):
     """Question number -> score, from the report card's question table."""
     rows = page.locator(".interview-report.prose table").first.locator("tbody tr")
+    rows.nth(2).wait_for(timeout=15_000)  # three questions
     scores = {}
     for row in range(rows.count()):
         cells = [c.strip() for c in rows.nth(row).locator("td").all_inner_texts()]
@@ -252,12 +259,15 @@ def test_history_lists_past_sessions_and_opens_a_report_card(interview_page):
     for _ in range(3):
         say(page, button="Skip")
     page.get_by_text("Interview report card").wait_for(timeout=30_000)
+    session_id = re.search(r"Session:\s*([0-9a-f]{12})", page.locator(".interview-report.prose").inner_text()).group(1)
     page.get_by_role("tab", name="History").click()
     rows = page.locator(".history-table .virtual-row")
     rows.first.wait_for(timeout=15_000)
-    newest = [c.strip() for c in rows.first.locator(".body-cell").all_inner_texts()]
-    assert newest[4:7] == ["3/3", "0", "finished"]
-    rows.first.locator(".body-cell").first.click()
+    listed = [[c.strip() for c in rows.nth(n).locator(".body-cell").all_inner_texts()] for n in range(rows.count())]
+    ours = [n for n, cells in enumerate(listed) if cells[-1] == session_id]
+    assert len(ours) == 1, listed
+    assert listed[ours[0]][4:7] == ["3/3", "0", "finished"]
+    rows.nth(ours[0]).locator(".body-cell").first.click()
     page.locator(".history-report").get_by_text("Interview report card").wait_for(timeout=15_000)
     assert page.locator(".history-report").get_by_text("Questions scored:").is_visible()
     shot(page, "history")

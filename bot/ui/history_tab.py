@@ -6,7 +6,6 @@ import logging
 
 import gradio as gr
 import pandas as pd
-from gradio.context import Context
 
 from bot.errors import BotError
 from bot.report import build_report
@@ -20,10 +19,8 @@ FAILED = "Something went wrong reading the saved sessions; press Refresh to try 
 SESSION_COLUMN = HISTORY_HEADERS.index("Session")
 
 
-def history_tab(context, app: gr.Blocks) -> None:
+def history_tab(context, app: gr.Blocks, tab: gr.Tab) -> None:
     """The session table, the opened session's report below it, and a chart of scores over time per topic."""
-    # page.py builds this inside `with gr.Tab(...)`: that tab is the block being filled right now.
-    tab = Context.block
     store = next(iter(context.coaches.values())).store if context.coaches else None
 
     with gr.Row(equal_height=True):
@@ -138,8 +135,7 @@ def history_tab(context, app: gr.Blocks) -> None:
     listed = [status, table, chart]
     shown = [status, opened, heading, card, detail_box, *downloads, delete_button, confirm_button, cancel_button]
     refresh_button.click(refresh, None, listed, api_name="history_list")
-    if isinstance(tab, gr.Tab):
-        tab.select(refresh, None, listed, api_visibility="private")
+    tab.select(refresh, None, listed, api_visibility="private")  # sessions finished in other tabs show at once
     app.load(refresh, None, listed, api_visibility="private")
     table.select(open_session, None, shown, api_visibility="private")
     delete_button.click(lambda: _asking(True), None, [delete_button, confirm_button, cancel_button],

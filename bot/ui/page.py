@@ -53,8 +53,8 @@ def build_app(context: AppContext) -> gr.Blocks:
                 interview_tab(context, app)
             with gr.Tab("Topic drill", id="drill"):
                 interview_tab(context, app, drill=True)
-            with gr.Tab("History", id="history"):
-                history_tab(context, app)
+            with gr.Tab("History", id="history") as history:
+                history_tab(context, app, history)
             with gr.Tab("Question bank", id="bank"):
                 bank_tab(context, app)
     return app
