@@ -262,7 +262,7 @@ def test_history_lists_past_sessions_and_opens_a_report_card(interview_page):
     session_id = re.search(r"Session:\s*([0-9a-f]{12})", page.locator(".interview-report.prose").inner_text()).group(1)
     page.get_by_role("tab", name="History").click()
     rows = page.locator(".history-table .virtual-row")
-    rows.first.wait_for(timeout=15_000)
+    rows.filter(has_text=session_id).first.wait_for(timeout=15_000)  # opening the tab refreshes the table
     listed = [[c.strip() for c in rows.nth(n).locator(".body-cell").all_inner_texts()] for n in range(rows.count())]
     ours = [n for n, cells in enumerate(listed) if cells[-1] == session_id]
     assert len(ours) == 1, listed
