@@ -57,7 +57,7 @@ class Coach:
         self.rng = rng or random.Random()
         # Preparing a question for grading (embedding its rubric) runs while the candidate reads it.
         self._warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare-question")
-        self._warming: Future | None = None
+        self._warming: dict[str, Future] = {}  # question id -> its preparation; sessions share the coach
 
     def start(self, setup: Setup) -> Turn:
         """A new saved session with its first question."""
@@ -77,7 +77,7 @@ class Coach:
 
     def _grade(self, session_id: str, state: Interview, text: str) -> Turn:
         """The session after grading an answer already saved as pending, the whole turn saved."""
-        self.wait_until_prepared()
+        self.wait_until_prepared(state.current.question_id)
         before = self._tokens()
         new_state, replies = respond(state, text, self.bank.get, self.grader, self._choose)
         self.store.record_turn(session_id, new_state, text, replies, tokens_used=self._tokens() - before)
@@ -121,14 +121,15 @@ class Coach:
     def prepare(self, question_id: str) -> None:
         """Start preparing a question for grading in the background, if the grader can."""
         prepare = getattr(self.grader, "prepare", None)
-        if prepare is not None:
-            self._warming = self._warmer.submit(prepare, self.bank.get(question_id))
+        if prepare is not None and question_id not in self._warming:
+            self._warming[question_id] = self._warmer.submit(prepare, self.bank.get(question_id))
 
-    def wait_until_prepared(self) -> None:
-        """Block until the question being prepared is ready (errors surface when it is graded)."""
-        if self._warming is not None:
-            self._warming.exception()
-            self._warming = None
+    def wait_until_prepared(self, question_id: str | None = None) -> None:
+        """Block until this question (or every question being prepared) is ready; errors surface when graded."""
+        for qid in [question_id] if question_id else list(self._warming):
+            future = self._warming.pop(qid, None)
+            if future is not None:
+                future.exception()
 
     def _turn(self, session_id: str, before: Interview, after: Interview, replies: list[Reply]) -> Turn:
         if after.current is not None and (before.current is None or before.current.question_id != after.current.question_id):
