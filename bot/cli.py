@@ -195,17 +195,6 @@ def _offline_parts(settings: Settings, bank):
     return index, OfflineGrader(embedder, index.reference_vectors())
 
 
-def _grader(settings: Settings, offline):
-    """The configured grader: the offline one, or the LLM judge falling back to it."""
-    if settings.engine != "llm":
-        return offline
-    from bot.llm_grader import LLMGrader
-    from bot.prompts import load_prompts
-    from bot.providers import chat_model
-
-    return LLMGrader(chat_model(settings), settings.model, load_prompts(), offline, settings.token_budget)
-
-
 def _grade(args: argparse.Namespace, settings: Settings) -> int:
     import json
     import time
@@ -213,6 +202,7 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from bot.bulk import grade_lines
+    from bot.coach import open_grader
 
     if args.input == "-":
         lines = sys.stdin.readlines()
@@ -223,7 +213,7 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
         lines = path.read_text(encoding="utf-8").splitlines()
     bank = load_bank(settings.bank_dir)
     _, offline = _offline_parts(settings, bank)
-    grader = _grader(settings, offline)
+    grader = open_grader(settings, offline)
     started = time.perf_counter()
     out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     errors = 0

@@ -169,6 +169,18 @@ class Coach:
         return getattr(self.grader, "tokens_used", 0) + self.interviewer.tokens_used
 
 
+def open_grader(settings: Settings, offline: OfflineGrader, chat=None, prompts=None) -> Grader:
+    """The configured grader: the offline one, or the LLM judge falling back to it."""
+    if settings.engine != "llm":
+        return offline
+    from bot.llm_grader import LLMGrader
+    from bot.prompts import load_prompts
+    from bot.providers import chat_model
+
+    return LLMGrader(chat or chat_model(settings), settings.model, prompts or load_prompts(), offline,
+                     settings.token_budget)
+
+
 def open_coach(
     settings: Settings, bank: Bank, index: QuestionIndex, grader: OfflineGrader, store: SessionStore, chat=None,
     rng: random.Random | None = None,
@@ -178,13 +190,12 @@ def open_coach(
         provenance = Provenance(bank_version=bank.version, engine="offline")
         return Coach(bank, index, grader, PlainInterviewer(), store, provenance, rng)
     from bot.interviewer import LLMInterviewer
-    from bot.llm_grader import LLMGrader
     from bot.prompts import load_prompts
     from bot.providers import chat_model
 
     chat = chat or chat_model(settings)
     prompts = load_prompts()
     provenance = Provenance(bank.version, "llm", settings.model, prompts.version)
-    judge = LLMGrader(chat, settings.model, prompts, grader, settings.token_budget)
+    judge = open_grader(settings, grader, chat, prompts)
     voice = LLMInterviewer(chat, prompts, settings.token_budget)
     return Coach(bank, index, judge, voice, store, provenance, rng)

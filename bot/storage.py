@@ -271,6 +271,11 @@ class SessionStore:
             connection.execute(update(session_table).where(session_table.c.id == session_id).values(
                 tokens_used=session_table.c.tokens_used + tokens))
 
+    def load_state(self, session_id: str) -> Interview:
+        """The interview as of its last recorded turn, without its transcript."""
+        with self._begin() as connection:
+            return state_from_json(self._session_row(connection, session_id).state)
+
     def load(self, session_id: str) -> StoredSession:
         """The session as of its last recorded turn, with its turns in order."""
         with self._begin() as connection:

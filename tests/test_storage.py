@@ -137,6 +137,9 @@ def test_reopened_store_resumes_from_the_last_recorded_turn(url, bank):
     reopened.close()
 
     assert saved.state == state
+    another = SessionStore(url)
+    assert another.load_state(session_id) == state  # the state alone, as the page reads it per answer
+    another.close()
     assert saved.state.current.question_id == "q2"
     assert saved.state.awaiting_follow_up
     assert saved.provenance == Provenance(bank.version, "offline")

@@ -128,8 +128,7 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
         history = list(history or []) + [{"role": "user", "content": text}]
         yield {chat: history, answer: "", status: ""}
         try:
-            saved = coach.store.load(state["id"])
-            turn = coach.answer(state["id"], saved.state, text)
+            turn = coach.answer(state["id"], coach.store.load_state(state["id"]), text)
         except BotError as error:
             yield {status: f"**{error}**"}
             return
