@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = bank_commands.add_parser("validate", help="check bank files; exit 1 listing every problem")
     validate.add_argument("dir", nargs="?", type=Path, help="bank folder (default: the configured bank)")
     validate.set_defaults(run=_bank_validate)
+    check = bank_commands.add_parser(
+        "check", help="validate, then look for near-duplicates, uncovered rubric points and stray spellings"
+    )
+    check.add_argument("dirs", nargs="*", type=Path, help="bank folders (default: the configured bank)")
+    check.add_argument("--topic", action="append", choices=TOPICS, help="check reference coverage only for these topics")
+    check.set_defaults(run=_bank_check)
     stats = bank_commands.add_parser("stats", help="counts per topic, level, type and difficulty")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     stats.set_defaults(run=_bank_stats)
@@ -103,6 +109,26 @@ def _bank_validate(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {problem}")
         return 1
     print(f"{folder}: {len(bank)} questions, version {bank.version}, no problems")
+    return 0
+
+
+def _bank_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bank_quality import check_content
+    from bot.embeddings import load_embedder
+
+    dirs = args.dirs or [settings.bank_dir]
+    bank, problems = check_bank(*dirs)
+    lines = [str(problem) for problem in problems]
+    if not problems:
+        lines += check_content(list(bank), load_embedder(), args.topic).lines()
+    folders = ", ".join(display_path(d) for d in dirs)
+    if lines:
+        noun = "problem" if len(lines) == 1 else "problems"
+        print(f"{folders}: {len(lines)} {noun}")
+        for line in lines:
+            print(f"  {line}")
+        return 1
+    print(f"{folders}: {len(bank)} questions, no problems")
     return 0
 
 

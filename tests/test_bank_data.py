@@ -3,10 +3,10 @@
 import re
 from collections import Counter
 
-import numpy as np
 import pytest
 
 from bot.bank import TOPICS, load_bank
+from bot.bank_quality import misspellings, near_duplicates, point_coverage, reference_passages, uncovered_points
 from bot.settings import SHIPPED_BANK_DIR
 
 MLOPS_AND_DESIGN = ("ml_system_design", "mlops_deploy_serve", "mlops_monitor_retrain", "mlops_platform_cicd")
@@ -19,7 +19,6 @@ ID_PREFIX = {
     "coding": "coding-", "distributed_infra": "infra-", "behavioral": "behav-",
 }
 STAR = {"situation", "task", "action", "result"}
-NEAR_DUPLICATE = 0.90  # cosine between two question texts above which they ask the same thing
 NEAR_DUPLICATE_ALLOWED: set[frozenset[str]] = set()
 
 
@@ -83,11 +82,17 @@ def test_no_two_questions_share_a_text(bank):
 def test_no_near_duplicate_questions(bank, embedder):
     questions = list(bank)
     vectors = embedder.embed([q.question for q in questions])
-    similarity = vectors @ vectors.T
-    np.fill_diagonal(similarity, 0)
-    pairs = [
-        (questions[i].id, questions[j].id, round(float(similarity[i, j]), 3))
-        for i, j in zip(*np.where(np.triu(similarity) > NEAR_DUPLICATE))
-        if frozenset((questions[i].id, questions[j].id)) not in NEAR_DUPLICATE_ALLOWED
-    ]
-    assert pairs == []
+    assert near_duplicates(questions, vectors, allowed=NEAR_DUPLICATE_ALLOWED) == []
+
+
+def test_every_reference_answer_covers_every_rubric_point(bank, embedder):
+    uncovered = []
+    for question in bank:
+        points = embedder.embed([p.point for p in question.rubric])
+        passages = embedder.embed(reference_passages(question.reference_answer))
+        uncovered += uncovered_points(question, point_coverage(points, passages))
+    assert uncovered == []
+
+
+def test_terms_are_spelled_one_way(bank):
+    assert misspellings(bank) == []

@@ -198,3 +198,22 @@ def test_every_command_has_help(argv, capsys):
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([], environ={}) == 2
     assert "commands:" in capsys.readouterr().out
+
+
+def test_check_reports_uncovered_points_and_spellings(tmp_path, capsys):
+    text = question_yaml(question="How would you run an AB test for a drift detector?")
+    bank = write_bank(tmp_path / "bank", {"monitor.yaml": "questions:\n" + text})
+    code, out, _ = run(["bank", "check", str(bank)], {"BOT_DATA_DIR": str(tmp_path / "data")}, capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines == [
+        f"{bank}: 2 problems",
+        "  monitor-drift: rubric.response is not covered by the reference answer (best similarity 0.18, needs 0.45)",
+        "  monitor-drift: question spells 'AB test'; write 'A/B test'",
+    ]
+
+
+def test_check_of_a_sound_bank_passes(capsys):
+    code, out, _ = run(["bank", "check", "--topic", "behavioral"], {}, capsys)
+    assert code == 0
+    assert out.startswith("question_bank: ") and out.endswith(" questions, no problems\n")
