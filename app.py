@@ -44,6 +44,7 @@ def main() -> int:
     # With an LLM configured it is the default choice; offline stays one click away.
     ordered = dict(sorted(coaches.items(), key=lambda item: item[0] != settings.engine))
     app = build_app(AppContext(bank=bank, index=index, engine_label=label, coaches=ordered))
+    app.queue(default_concurrency_limit=settings.concurrency)
     app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False)
     return 0
 

@@ -99,6 +99,11 @@ class Coach:
         reply = Reply("repeat", f"Resuming question {number} of {state.setup.questions}: {prompt}")
         return Turn(session_id, state, [reply], [self._context(state, state)])
 
+    @property
+    def streams(self) -> bool:
+        """Whether replies arrive piece by piece (an LLM wording them) rather than whole."""
+        return self.interviewer.streams
+
     def speak(self, turn: Turn) -> Iterator[tuple[Reply, str]]:
         """Each reply's words, piece by piece, as the interviewer says them."""
         before = self.interviewer.tokens_used

@@ -37,6 +37,7 @@ class PlainInterviewer:
     """Says every reply exactly as the interview wrote it."""
 
     engine = "offline"
+    streams = False  # replies arrive whole, so the page can show a turn in one update
 
     def __init__(self):
         self.tokens_used = 0
@@ -55,6 +56,7 @@ class LLMInterviewer(PlainInterviewer):
     """Words follow-ups, feedback and the closing summary with a chat model, streaming."""
 
     engine = "llm"
+    streams = True
 
     def __init__(self, chat: BaseChatModel, prompts: Prompts, token_budget: int = 6000):
         super().__init__()

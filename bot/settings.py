@@ -34,6 +34,9 @@ class Settings:
     llm_timeout: float = 30.0
     llm_retries: int = 2
     token_budget: int = 6000
+    # Requests the page serves at once per action (Gradio's default is one, which makes every
+    # candidate wait for every other; an LLM turn spends most of its time waiting on the model).
+    concurrency: int = 8
 
     @property
     def chroma_path(self) -> Path:
@@ -74,6 +77,7 @@ class Settings:
             llm_timeout=_number("BOT_LLM_TIMEOUT", environ.get("BOT_LLM_TIMEOUT"), defaults.llm_timeout, float, 0.1),
             llm_retries=_number("BOT_LLM_RETRIES", environ.get("BOT_LLM_RETRIES"), defaults.llm_retries, int, 0),
             token_budget=_number("BOT_TOKEN_BUDGET", environ.get("BOT_TOKEN_BUDGET"), defaults.token_budget, int, 1000),
+            concurrency=_number("BOT_CONCURRENCY", environ.get("BOT_CONCURRENCY"), defaults.concurrency, int, 1),
         )
 
 

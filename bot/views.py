@@ -99,12 +99,3 @@ def time_limits(points: list[dict], margin: float = 0.03, least: float = 3600.0)
     times = [point["time"].timestamp() for point in points]
     pad = max(least, margin * (max(times) - min(times)))
     return [min(times) - pad, max(times) + pad]
-
-
-def resume_markdown(session_id: str) -> str:
-    """How to go on with an unfinished session: the practice tabs resume this browser's last one, a terminal any."""
-    return (
-        "**This session is unfinished.** The Mock interview and Topic drill tabs offer to resume the last session "
-        "started in this browser; to go on with this one from a terminal, run "
-        f"`python -m bot practice --resume {session_id}`"
-    )

@@ -76,10 +76,11 @@ def test_llm_and_database_settings_from_environment(tmp_path):
             "BOT_LLM_TIMEOUT": "2.5",
             "BOT_LLM_RETRIES": "0",
             "BOT_TOKEN_BUDGET": "4000",
+            "BOT_CONCURRENCY": "3",
         }
     )
     assert (settings.model, settings.openai_base_url, settings.llm_timeout) == ("qwen2.5:7b", "http://127.0.0.1:11434/v1", 2.5)
-    assert (settings.llm_retries, settings.token_budget) == (0, 4000)
+    assert (settings.llm_retries, settings.token_budget, settings.concurrency) == (0, 4000, 3)
     assert settings.database == f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
     assert "sk-secret" not in repr(settings)
     assert Settings.from_env({"BOT_DATABASE_URL": "postgresql://db/coach"}).database == "postgresql://db/coach"
@@ -92,8 +93,9 @@ def test_llm_and_database_settings_from_environment(tmp_path):
         ("BOT_LLM_TIMEOUT", "soon", "BOT_LLM_TIMEOUT must be a number, got 'soon'."),
         ("BOT_LLM_RETRIES", "-1", "BOT_LLM_RETRIES must be at least 0, got -1."),
         ("BOT_TOKEN_BUDGET", "1.5", "BOT_TOKEN_BUDGET must be an integer, got '1.5'."),
+        ("BOT_CONCURRENCY", "0", "BOT_CONCURRENCY must be at least 1, got 0."),
     ],
-    ids=["engine", "timeout", "retries", "budget"],
+    ids=["engine", "timeout", "retries", "budget", "concurrency"],
 )
 def test_bad_llm_setting_is_a_clear_error(name, value, message):
     with pytest.raises(SettingsError) as raised:

@@ -271,3 +271,30 @@ def test_history_lists_past_sessions_and_opens_a_report_card(interview_page):
     page.locator(".history-report").get_by_text("Interview report card").wait_for(timeout=15_000)
     assert page.locator(".history-report").get_by_text("Questions scored:").is_visible()
     shot(page, "history")
+
+
+def test_an_unfinished_session_resumes_from_history_in_another_browser(browser, app_url, interview_page):
+    first = interview_page
+    first.get_by_role("button", name="Start the interview").click()
+    first.get_by_text("Question 1 of 3").first.wait_for(timeout=30_000)
+    say(first, BAD_ANSWER)
+    asked = bot_messages(first)
+
+    other = browser.new_context(viewport={"width": 1360, "height": 1000})
+    page = other.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="History").click()
+    newest = page.locator(".history-table .virtual-row").first
+    newest.wait_for(timeout=15_000)
+    cells = [c.strip() for c in newest.locator(".body-cell").all_inner_texts()]
+    assert cells[1] == "coach" and cells[6] == "unfinished", cells
+    newest.locator(".body-cell").first.click()
+    page.locator(".history-resume").click()
+    page.locator(".interview-chat .message.bot").filter(has_text="Resuming question 1 of 3").wait_for(timeout=30_000)
+    assert page.get_by_role("tab", name="Mock interview").get_attribute("aria-selected") == "true"
+    assert bot_messages(page)[: len(asked)] == asked
+    assert page.locator(".interview-chat .message.user").first.inner_text().strip() == BAD_ANSWER
+    shot(page, "history-resumed")
+    said = say(page, button="Skip")
+    assert any(m.startswith("Question 2 of 3") for m in said)
+    other.close()

@@ -7,7 +7,7 @@ from bot.interview import Interview, QuestionRecord, Setup
 from bot.scoring import Criterion, Score
 from bot.storage import PastScore, SessionSummary, Turn
 from bot.views import (
-    HISTORY_HEADERS, chat_from_turns, feedback_markdown, history_rows, progress_markdown, resume_markdown,
+    HISTORY_HEADERS, chat_from_turns, feedback_markdown, history_rows, progress_markdown,
     score_points, session_about, time_limits,
 )
 
@@ -198,10 +198,3 @@ def test_time_limits_of_one_point_pad_an_hour_and_of_none_are_none():
     assert time_limits([{"time": T0}]) == [T0.timestamp() - 3600, T0.timestamp() + 3600]
     assert time_limits([]) is None
 
-
-def test_resume_note_names_the_tabs_and_the_terminal_command():
-    assert resume_markdown("abc123") == (
-        "**This session is unfinished.** The Mock interview and Topic drill tabs offer to resume the last session "
-        "started in this browser; to go on with this one from a terminal, run "
-        "`python -m bot practice --resume abc123`"
-    )

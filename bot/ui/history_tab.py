@@ -10,8 +10,8 @@ import pandas as pd
 from bot.errors import BotError
 from bot.report import build_report
 from bot.report_export import report_markdown
-from bot.ui.interview_tab import export_files
-from bot.views import HISTORY_HEADERS, NO_HISTORY, history_rows, resume_markdown, score_points, time_limits
+from bot.ui.interview_tab import PracticeTab, export_files
+from bot.views import HISTORY_HEADERS, NO_HISTORY, history_rows, score_points, time_limits
 
 HISTORY_LIMIT = 100  # sessions listed; the chart still takes every stored score
 NO_STORE = "History needs the app's session store: start the page with app.py."
@@ -19,8 +19,9 @@ FAILED = "Something went wrong reading the saved sessions; press Refresh to try 
 SESSION_COLUMN = HISTORY_HEADERS.index("Session")
 
 
-def history_tab(context, app: gr.Blocks, tab: gr.Tab) -> None:
-    """The session table, the opened session's report below it, and a chart of scores over time per topic."""
+def history_tab(context, app: gr.Blocks, tab: gr.Tab, tabs: gr.Tabs, practice: tuple[PracticeTab, ...]) -> None:
+    """The session table, the opened session's report below it, and a chart of scores over time per topic.
+    An unfinished session resumes in the practice tab it was started in."""
     store = next(iter(context.coaches.values())).store if context.coaches else None
 
     with gr.Row(equal_height=True):
@@ -46,6 +47,8 @@ def history_tab(context, app: gr.Blocks, tab: gr.Tab) -> None:
     with gr.Column(visible=False, elem_classes="history-report") as detail_box:
         heading = gr.Markdown()
         with gr.Row():
+            resume_button = gr.Button("Resume this session", size="sm", variant="primary", visible=False,
+                                      elem_classes="history-resume")
             downloads = [
                 gr.DownloadButton(f"Download {name}", size="sm", elem_classes=f"history-download-{name.lower()}")
                 for name in ("Markdown", "PDF", "JSON")
@@ -102,12 +105,23 @@ def history_tab(context, app: gr.Blocks, tab: gr.Tab) -> None:
                     opened: "", detail_box: gr.update(visible=False)}
         finished = saved.state.finished
         note = f"### Session {session_id} · {'finished' if finished else 'unfinished'}"
-        if not finished:
-            note += "\n\n" + resume_markdown(session_id)
         return {
             status: "", opened: session_id, heading: note, card: report_markdown(report, session_id, date=date),
-            detail_box: gr.update(visible=True), **dict(zip(downloads, files)), **_asking(False),
+            detail_box: gr.update(visible=True), resume_button: gr.update(visible=not finished),
+            **dict(zip(downloads, files)), **_asking(False),
         }
+
+    def pick_resume(session_id):
+        """Remember the session in the practice tab it belongs to, and switch to that tab."""
+        try:
+            saved = store.load(session_id)
+        except BotError as error:
+            return {status: f"**{error}**", target: ""}
+        kind = "drill" if saved.state.setup.review_due else "interview"
+        engine = saved.provenance.engine if saved.provenance.engine in context.coaches else "offline"
+        memory = {"id": session_id, "engine": engine, "started": saved.created_at.isoformat()}
+        return {target: kind, tabs: gr.Tabs(selected=kind),
+                **{p.remembered: memory for p in practice if p.kind == kind}}
 
     def _asking(ask: bool) -> dict:
         return {delete_button: gr.update(visible=not ask), confirm_button: gr.update(visible=ask),
@@ -133,7 +147,8 @@ def history_tab(context, app: gr.Blocks, tab: gr.Tab) -> None:
         yield updates
 
     listed = [status, table, chart]
-    shown = [status, opened, heading, card, detail_box, *downloads, delete_button, confirm_button, cancel_button]
+    shown = [status, opened, heading, card, detail_box, resume_button, *downloads, delete_button, confirm_button,
+             cancel_button]
     refresh_button.click(refresh, None, listed, api_name="history_list")
     tab.select(refresh, None, listed, api_visibility="private")  # sessions finished in other tabs show at once
     app.load(refresh, None, listed, api_visibility="private")
@@ -143,6 +158,18 @@ def history_tab(context, app: gr.Blocks, tab: gr.Tab) -> None:
     cancel_button.click(lambda: _asking(False), None, [delete_button, confirm_button, cancel_button],
                         api_visibility="private")
     confirm_button.click(delete_session, [opened], [table, chart, *shown], api_visibility="private")
+    target = gr.State("")  # the practice tab a resumed session goes to
+    resuming = resume_button.click(pick_resume, [opened], [status, target, tabs, *(p.remembered for p in practice)],
+                                   api_visibility="private")
+    for each in practice:
+        resuming.then(_resume_in(each), [each.remembered, target], each.outputs, api_visibility="private")
+
+
+def _resume_in(practice: PracticeTab):
+    def resume(memory, target):
+        if target == practice.kind:
+            yield from practice.resume(memory)
+    return resume
 
 
 def _chart_frame(points: list[dict]) -> pd.DataFrame:

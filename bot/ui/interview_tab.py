@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,9 +20,21 @@ from bot.views import chat_from_turns, feedback_markdown, progress_markdown
 
 COMMANDS = ("Hint", "Repeat", "Skip", "End")
 FAILED = "Something went wrong on our side; your answer is saved. Try again, or reload the page to resume."
+EXPORTS = Path(tempfile.gettempdir()) / "ml-interview-coach"  # report files for the download buttons
+EXPORTS_KEPT_FOR = 24 * 3600  # seconds; older report folders are removed when a new one is written
 
 
-def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
+@dataclass(frozen=True)
+class PracticeTab:
+    """What another tab needs to resume a session here: the remembered session and the resume event."""
+
+    kind: str  # "interview" or "drill", also the tab's id
+    remembered: gr.BrowserState
+    resume: object  # generator function taking a remembered session
+    outputs: list
+
+
+def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
     """One practice tab: a mock interview over chosen topics, or a drill on one topic or theme."""
     coaches = context.coaches
     kind = "drill" if drill else "interview"  # CSS class prefix, so each tab's parts can be told apart
@@ -87,22 +102,26 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
         now = datetime.now(UTC)
         state = {"id": turn.session_id, "engine": engine_value, "started": now.isoformat()}
         history = []
-        yield {session: state, remembered: state, status: "", answer: "", chat: history, answer_box: gr.update(visible=True),
-               progress: progress_markdown(turn.state, now, now),
-               feedback: "Feedback on each answer appears here in coach mode." if setup.mode == "coach"
-               else "Interview mode: feedback comes with the report at the end.",
-               **dict(zip(boxes, shown(session_box)))}
-        yield from _stream(coach, turn, history, state)
+        first = {session: state, remembered: state, status: "", answer: "", answer_box: gr.update(visible=True),
+                 progress: progress_markdown(turn.state, now, now),
+                 feedback: "Feedback on each answer appears here in coach mode." if setup.mode == "coach"
+                 else "Interview mode: feedback comes with the report at the end.",
+                 **dict(zip(boxes, shown(session_box)))}
+        yield from _stream(coach, turn, history, state, first)
 
-    def _stream(coach, turn, history, state):
+    def _stream(coach, turn, history, state, shown_first=None):
+        """The interviewer's replies: streamed when an LLM words them, else the whole turn in one
+        update (each update costs the server a pass over the components it touches)."""
         current = None
         for reply, piece in coach.speak(turn):
             if reply is not current:
                 history = history + [{"role": "assistant", "content": ""}]
                 current = reply
             history[-1] = {"role": "assistant", "content": history[-1]["content"] + piece}
-            yield {chat: history}
-        yield _after_turn(coach, turn, state)
+            if coach.streams:
+                yield {**(shown_first or {}), chat: history}
+                shown_first = None
+        yield {**(shown_first or {}), chat: history, **_after_turn(coach, turn, state)}
 
     def _after_turn(coach, turn, state):
         started = datetime.fromisoformat(state["started"])
@@ -126,7 +145,10 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
             return
         coach = coaches[state["engine"]]
         history = list(history or []) + [{"role": "user", "content": text}]
-        yield {chat: history, answer: "", status: ""}
+        first = {answer: "", status: ""}
+        if coach.streams:  # the answer shows at once while the model thinks
+            yield {**first, chat: history}
+            first = {}
         try:
             turn = coach.answer(state["id"], coach.store.load_state(state["id"]), text)
         except BotError as error:
@@ -135,7 +157,7 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
         except Exception:  # never a traceback in the page; the answer was saved before grading
             yield {status: f"**{FAILED}**"}
             return
-        yield from _stream(coach, turn, history, state)
+        yield from _stream(coach, turn, history, state, first)
 
     def offer_resume(memory):
         if not memory or not memory.get("id") or memory.get("engine") not in coaches:
@@ -152,6 +174,8 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
         return shown(setup_box, resume_box) + [text]
 
     def resume(memory):
+        if not memory or memory.get("engine") not in coaches:
+            return
         coach = coaches[memory["engine"]]
         try:
             turn = coach.resume(memory["id"])
@@ -161,9 +185,8 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
             return
         state = {"id": memory["id"], "engine": memory["engine"], "started": saved.created_at.isoformat()}
         history = chat_from_turns(saved.turns)
-        yield {session: state, chat: history, status: "", answer_box: gr.update(visible=True),
-               **dict(zip(boxes, shown(session_box)))}
-        yield from _stream(coach, turn, history, state)
+        first = {session: state, remembered: state, status: "", answer_box: gr.update(visible=True), **dict(zip(boxes, shown(session_box)))}
+        yield from _stream(coach, turn, history, state, first)
 
     outputs = [session, remembered, status, answer, chat, progress, feedback, report, answer_box, *downloads, *boxes]
     inputs = [level, topic, theme, count, mode, engine]
@@ -177,20 +200,35 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> None:
     discard_button.click(lambda: [{}] + shown(setup_box), None, [remembered, *boxes])
     again.click(lambda: [{}, [], ""] + shown(setup_box), None, [session, chat, status, *boxes])
     app.load(offer_resume, [remembered], [*boxes, resume_text])
+    return PracticeTab(kind, remembered, resume, outputs)
 
 
-def export_files(card, session_id: str, date: str) -> list[str]:
+def export_files(card, session_id: str, date: str, folder: Path = EXPORTS) -> list[str]:
     """The report card written as Markdown, PDF and JSON files for the download buttons."""
-    folder = Path(tempfile.gettempdir()) / "ml-interview-coach" / session_id
-    folder.mkdir(parents=True, exist_ok=True)
+    prune_exports(folder)
+    target = folder / session_id
+    target.mkdir(parents=True, exist_ok=True)
     files = {
         "report.md": report_markdown(card, session_id, date=date).encode(),
         "report.pdf": report_pdf(card, session_id, date=date),
         "report.json": report_json(card, session_id, date=date).encode(),
     }
     for name, content in files.items():
-        (folder / f"interview-{session_id}-{name}").write_bytes(content)
-    return [str(folder / f"interview-{session_id}-{name}") for name in files]
+        (target / f"interview-{session_id}-{name}").write_bytes(content)
+    return [str(target / f"interview-{session_id}-{name}") for name in files]
+
+
+def prune_exports(folder: Path, kept_for: float = EXPORTS_KEPT_FOR, now: float | None = None) -> None:
+    """Remove report folders written longer ago than `kept_for` seconds; the reports stay in the database."""
+    if not folder.is_dir():
+        return
+    oldest = (time.time() if now is None else now) - kept_for
+    for session_folder in folder.iterdir():
+        try:
+            if session_folder.is_dir() and session_folder.stat().st_mtime < oldest:
+                shutil.rmtree(session_folder, ignore_errors=True)
+        except OSError:  # another request removed it first
+            continue
 
 
 def _command(say, command: str):

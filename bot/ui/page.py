@@ -44,17 +44,18 @@ class AppContext:
 
 def build_app(context: AppContext) -> gr.Blocks:
     """The whole page: a header and one tab per job."""
-    with gr.Blocks(title="ML Interview Coach") as app:
+    # Report files Gradio copies to serve downloads are removed after a day, checked hourly.
+    with gr.Blocks(title="ML Interview Coach", delete_cache=(3600, 24 * 3600)) as app:
         with gr.Column(elem_classes="coach-header"):
             gr.Markdown("# ML Interview Coach")
             gr.Markdown(_subtitle(context), elem_classes="coach-subtitle")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Mock interview", id="interview"):
-                interview_tab(context, app)
+                interview = interview_tab(context, app)
             with gr.Tab("Topic drill", id="drill"):
-                interview_tab(context, app, drill=True)
+                drill = interview_tab(context, app, drill=True)
             with gr.Tab("History", id="history") as history:
-                history_tab(context, app, history)
+                history_tab(context, app, history, tabs, (interview, drill))
             with gr.Tab("Question bank", id="bank"):
                 bank_tab(context, app)
     return app
