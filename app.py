@@ -7,6 +7,7 @@ from dataclasses import replace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+SESSIONS_IN_MEMORY = 1000
 
 
 def main() -> int:
@@ -45,7 +46,10 @@ def main() -> int:
     ordered = dict(sorted(coaches.items(), key=lambda item: item[0] != settings.engine))
     app = build_app(AppContext(bank=bank, index=index, engine_label=label, coaches=ordered))
     app.queue(default_concurrency_limit=settings.concurrency)
-    app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False)
+    # Gradio keeps a copy of the page's settings per browser session (about 1 MiB here), 10,000 by default.
+    # Sessions live in the database, so the least recently active beyond this many can be dropped.
+    app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False,
+               state_session_capacity=SESSIONS_IN_MEMORY)
     return 0
 
 

@@ -155,7 +155,7 @@ def interview(candidate: Candidate, client: Client, answers: Answers, args) -> N
             time.sleep(rng.uniform(0, args.think))  # reading and typing, not part of the turn
         candidate.sources.append(source)
         candidate.sent.append(text)
-        seconds, out = call(client, (text, history), "/interview_answer", timeout)
+        seconds, out = call(client, (text, history, {}), "/interview_answer", timeout)
         candidate.turn_ms.append(1000 * seconds)
         chat = out[CHAT]
         said = chat[len(history)] if chat and len(chat) > len(history) else {}

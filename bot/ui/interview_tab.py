@@ -139,13 +139,16 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
             updates.update(dict(zip(boxes, shown(session_box, report_box))))
         return updates
 
-    def say(text, history, state):
+    def say(text, history, state, memory):
+        first = {answer: "", status: ""}
+        if not state.get("id") and memory and memory.get("id") and memory.get("engine") in coaches:
+            state = memory  # the server forgot this tab's session (restart or eviction); the browser did not
+            first[session] = state
         if not state.get("id"):
             yield {status: "**Start an interview first.**"}
             return
         coach = coaches[state["engine"]]
         history = list(history or []) + [{"role": "user", "content": text}]
-        first = {answer: "", status: ""}
         if coach.streams:  # the answer shows at once while the model thinks
             yield {**first, chat: history}
             first = {}
@@ -192,9 +195,9 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
     inputs = [level, topic, theme, count, mode, engine]
     # Named endpoints, so scripts and the load benchmark can drive a session through gradio_client.
     start_button.click(begin, inputs, outputs, api_name=f"{kind}_start")
-    send.click(say, [answer, chat, session], outputs, api_name=f"{kind}_answer")
+    send.click(say, [answer, chat, session, remembered], outputs, api_name=f"{kind}_answer")
     for button in command_buttons:
-        button.click(_command(say, button.value.lower()), [chat, session], outputs,
+        button.click(_command(say, button.value.lower()), [chat, session, remembered], outputs,
                      api_name=f"{kind}_{button.value.lower()}")
     resume_button.click(resume, [remembered], outputs, api_name=f"{kind}_resume")
     discard_button.click(lambda: [{}] + shown(setup_box), None, [remembered, *boxes])
@@ -232,8 +235,8 @@ def prune_exports(folder: Path, kept_for: float = EXPORTS_KEPT_FOR, now: float |
 
 
 def _command(say, command: str):
-    def run(history, state):
-        yield from say(command, history, state)
+    def run(history, state, memory):
+        yield from say(command, history, state, memory)
     return run
 
 
