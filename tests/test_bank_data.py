@@ -9,7 +9,13 @@ from bot.bank import TOPICS, load_bank
 from bot.bank_quality import misspellings, near_duplicates, point_coverage, reference_passages, uncovered_points
 from bot.settings import SHIPPED_BANK_DIR
 
-MLOPS_AND_DESIGN = ("ml_system_design", "mlops_deploy_serve", "mlops_monitor_retrain", "mlops_platform_cicd")
+# The least each topic holds; any topic not named holds at least OTHER_TOPIC_MINIMUM.
+TOPIC_MINIMUM = {
+    "ml_fundamentals": 45, "deep_learning": 35, "nlp_llm": 40, "ml_system_design": 35, "mlops_deploy_serve": 35,
+    "mlops_monitor_retrain": 35, "mlops_platform_cicd": 35, "evaluation_metrics": 30, "data_features": 30,
+    "stats_probability": 25, "behavioral": 20,
+}
+OTHER_TOPIC_MINIMUM = 15
 ID_PREFIX = {
     "ml_fundamentals": "mlfund-", "math_foundations": "math-", "stats_probability": "stats-",
     "deep_learning": "dl-", "nlp_llm": "nlp-", "computer_vision": "cv-", "recsys_search_ranking": "recsys-",
@@ -28,20 +34,24 @@ def bank():
 
 
 def test_bank_is_large_enough(bank):
-    assert len(bank) >= 150
+    assert len(bank) >= 500
 
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_every_topic_has_enough_questions(bank, topic):
-    minimum = 12 if topic in MLOPS_AND_DESIGN else 5
-    assert len(bank.with_topic(topic)) >= minimum
+    assert len(bank.with_topic(topic)) >= TOPIC_MINIMUM.get(topic, OTHER_TOPIC_MINIMUM)
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_every_topic_spans_levels_and_difficulties(bank, topic):
+def test_every_topic_spans_every_level_and_difficulty(bank, topic):
     questions = bank.with_topic(topic)
-    assert len({level for q in questions for level in q.levels}) >= 3
-    assert len({q.difficulty for q in questions}) >= 2
+    assert {level for q in questions for level in q.levels} == {"junior", "mid", "senior", "staff"}
+    assert {q.difficulty for q in questions} == {1, 2, 3}
+
+
+@pytest.mark.parametrize("topic", [t for t in TOPICS if t not in ("behavioral", "coding")])
+def test_every_technical_topic_mixes_question_types(bank, topic):
+    assert len({q.type for q in bank.with_topic(topic)}) >= 2
 
 
 def test_ids_carry_their_topic_prefix(bank):
