@@ -23,7 +23,7 @@ def main() -> int:
 
     try:
         settings = Settings.from_env(os.environ)
-        bank = load_bank(settings.bank_dir)
+        bank = load_bank(*settings.bank_dirs)
         embedder = load_embedder()
         index = open_index(settings, embedder)
         result = index.sync(bank, progress=True)

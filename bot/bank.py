@@ -269,14 +269,29 @@ def _load_file(path: Path) -> tuple[list[tuple[Question, int | None]], list[Prob
         if not isinstance(raw, dict):
             problems.append(Problem(name, "each question must be a mapping", f"questions[{index}]", line=line))
             continue
-        label = raw.get("id") if isinstance(raw.get("id"), str) else f"questions[{index}]"
-        found = [(loc, _message(detail)) for loc, detail in _shape_errors(raw)]
-        found += _relations(raw)
-        for loc, message in found:
-            problems.append(Problem(name, message, label, _field_path(loc), _line(node, loc) or line))
-        if not found:
-            loaded.append((Question.model_validate(raw), line))
+        question, found = validate_question(raw, name, f"questions[{index}]", line, node)
+        problems += found
+        if question is not None:
+            loaded.append((question, line))
     return loaded, problems
+
+
+def read_bank_file(path: Path) -> tuple[list[Question], list[Problem]]:
+    """The valid questions of one bank YAML file, and its problems."""
+    loaded, problems = _load_file(Path(path))
+    return [question for question, _ in loaded], problems
+
+
+def validate_question(
+    raw: dict, source: str, where: str, line: int | None = None, node: Any = None
+) -> tuple[Question | None, list[Problem]]:
+    """The question in `raw`, or every problem with it, each naming the source, the question's id
+    (or `where` when it has none) and the field."""
+    label = raw.get("id") if isinstance(raw.get("id"), str) else where
+    found = [(loc, _message(detail)) for loc, detail in _shape_errors(raw)]
+    found += _relations(raw)
+    problems = [Problem(source, message, label, _field_path(loc), _line(node, loc) or line) for loc, message in found]
+    return (None if problems else Question.model_validate(raw)), problems
 
 
 def _shape_errors(raw: dict) -> list[tuple[tuple, dict]]:

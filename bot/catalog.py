@@ -12,7 +12,8 @@ from bot.bank import LEVELS, QUESTION_TYPES, TOPICS, Bank, Question
 
 
 def bank_stats(bank: Bank) -> dict:
-    """Counts per topic, level, type and difficulty; every known value appears, zeros included."""
+    """Counts per topic, level, type and difficulty, and the coverage of each topic by level, type
+    and difficulty; every known value appears, zeros included."""
     topics = Counter(q.topic for q in bank)
     levels = Counter(level for q in bank for level in q.levels)
     types = Counter(q.type for q in bank)
@@ -24,25 +25,65 @@ def bank_stats(bank: Bank) -> dict:
         "levels": {level: levels[level] for level in LEVELS},
         "types": {kind: types[kind] for kind in QUESTION_TYPES},
         "difficulties": {str(d): difficulties[d] for d in (1, 2, 3)},
+        "coverage": {topic: _coverage([q for q in bank if q.topic == topic]) for topic in TOPICS},
         "rubric_points": sum(len(q.rubric) for q in bank),
         "follow_ups": sum(len(q.follow_ups) for q in bank),
         "minutes": sum(q.minutes for q in bank),
     }
 
 
+def _coverage(questions: Sequence[Question]) -> dict:
+    levels = Counter(level for q in questions for level in q.levels)
+    types = Counter(q.type for q in questions)
+    difficulties = Counter(q.difficulty for q in questions)
+    return {
+        "questions": len(questions),
+        "levels": {level: levels[level] for level in LEVELS},
+        "types": {kind: types[kind] for kind in QUESTION_TYPES},
+        "difficulties": {str(d): difficulties[d] for d in (1, 2, 3)},
+    }
+
+
+COVERAGE_HEADERS = ("topic", "questions", *LEVELS, *QUESTION_TYPES, "d1", "d2", "d3")
+
+
+def coverage_rows(stats: dict) -> list[list]:
+    """One row per topic and a last row for the whole bank: questions, then counts per level
+    (a question may suit several), per type and per difficulty."""
+    def row(name: str, cover: dict) -> list:
+        return [name, cover["questions"], *cover["levels"].values(), *cover["types"].values(),
+                *cover["difficulties"].values()]
+
+    whole = {"questions": stats["questions"], "levels": stats["levels"], "types": stats["types"],
+             "difficulties": stats["difficulties"]}
+    return [row(topic, cover) for topic, cover in stats["coverage"].items()] + [row("all topics", whole)]
+
+
 def format_stats(stats: dict) -> str:
-    """The stats as aligned plain-text tables."""
-    lines = [
+    """The stats as an aligned plain-text table: topic x level x type x difficulty."""
+    rows = [list(COVERAGE_HEADERS)] + [[str(cell) for cell in r] for r in coverage_rows(stats)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COVERAGE_HEADERS))]
+    table = [
+        "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(r))
+        for r in rows
+    ]
+    return "\n".join([
         f"{stats['questions']} questions, bank version {stats['version']}",
         f"{stats['rubric_points']} rubric points, {stats['follow_ups']} follow-ups, "
         f"{stats['minutes']} minutes of interview",
-    ]
-    for title, key in (("topic", "topics"), ("level", "levels"), ("type", "types"), ("difficulty", "difficulties")):
-        counts = stats[key]
-        width = max(len(title), *(len(name) for name in counts))
-        lines += ["", f"{title:<{width}}  questions"]
-        lines += [f"{name:<{width}}  {count:>9}" for name, count in counts.items()]
-    return "\n".join(lines)
+        "Levels count every level a question suits; d1-d3 are difficulties.",
+        "",
+        *table,
+    ])
+
+
+def stats_markdown(stats: dict) -> str:
+    """The coverage table in Markdown, for the README."""
+    lines = ["| " + " | ".join(COVERAGE_HEADERS) + " |", "|" + "---|" * len(COVERAGE_HEADERS)]
+    for r in coverage_rows(stats):
+        cells = [f"`{r[0]}`" if r[0] != "all topics" else "**all topics**", *map(str, r[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def export_bank(questions: Sequence[Question], fmt: str) -> str:

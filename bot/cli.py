@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     bank = commands.add_parser("bank", help="check, count and export the question bank")
     bank_commands = bank.add_subparsers(title="bank commands", metavar="COMMAND")
     validate = bank_commands.add_parser("validate", help="check bank files; exit 1 listing every problem")
-    validate.add_argument("dir", nargs="?", type=Path, help="bank folder (default: the configured bank)")
+    validate.add_argument("dir", nargs="?", type=Path, help="bank folder (default: the shipped bank and the user bank)")
     validate.set_defaults(run=_bank_validate)
     check = bank_commands.add_parser(
         "check", help="validate, then look for near-duplicates, uncovered rubric points and stray spellings"
@@ -43,8 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dirs", nargs="*", type=Path, help="bank folders (default: the configured bank)")
     check.add_argument("--topic", action="append", choices=TOPICS, help="check reference coverage only for these topics")
     check.set_defaults(run=_bank_check)
+    bring = bank_commands.add_parser(
+        "import", help="add your own questions from CSV, JSON, JSONL, YAML or Markdown to the user bank"
+    )
+    bring.add_argument("file", type=Path, help="e.g. question_bank/templates/questions.csv; the format follows the suffix")
+    bring.set_defaults(run=_bank_import)
     stats = bank_commands.add_parser("stats", help="counts per topic, level, type and difficulty")
-    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    shape = stats.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print one JSON object")
+    shape.add_argument("--markdown", action="store_true", help="print the coverage table in Markdown")
     stats.set_defaults(run=_bank_stats)
     export = bank_commands.add_parser("export", help="print the bank as JSONL, CSV or Markdown")
     export.add_argument("--format", choices=("jsonl", "csv", "md"), default="jsonl")
@@ -100,8 +107,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _bank_validate(args: argparse.Namespace, settings: Settings) -> int:
-    bank, problems = check_bank(args.dir or settings.bank_dir)
-    folder = display_path(args.dir or settings.bank_dir)
+    dirs = [args.dir] if args.dir else settings.bank_dirs
+    bank, problems = check_bank(*dirs)
+    folder = ", ".join(display_path(d) for d in dirs)
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         print(f"{folder}: {len(problems)} {noun}")
@@ -116,7 +124,7 @@ def _bank_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bank_quality import check_content
     from bot.embeddings import load_embedder
 
-    dirs = args.dirs or [settings.bank_dir]
+    dirs = args.dirs or settings.bank_dirs
     bank, problems = check_bank(*dirs)
     lines = [str(problem) for problem in problems]
     if not problems:
@@ -132,14 +140,30 @@ def _bank_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _bank_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bank_import import import_questions
+
+    imported = import_questions(args.file, settings.user_bank, settings.bank_dir)
+    noun = "question" if imported.questions == 1 else "questions"
+    action = "replaced" if imported.replaced else "wrote"
+    print(f"Imported {imported.questions} {noun} from {display_path(args.file)}: {action} "
+          f"{display_path(imported.path)}. The app and `index build` load it beside the shipped bank; "
+          "importing the same file again replaces it.")
+    return 0
+
+
 def _bank_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.catalog import bank_stats, format_stats
 
-    stats = bank_stats(load_bank(settings.bank_dir))
+    stats = bank_stats(load_bank(*settings.bank_dirs))
     if args.json:
         import json
 
         print(json.dumps(stats, indent=2))
+    elif args.markdown:
+        from bot.catalog import stats_markdown
+
+        print(stats_markdown(stats), end="")
     else:
         print(format_stats(stats))
     return 0
@@ -148,7 +172,7 @@ def _bank_stats(args: argparse.Namespace, settings: Settings) -> int:
 def _bank_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.catalog import export_bank
 
-    bank = load_bank(settings.bank_dir)
+    bank = load_bank(*settings.bank_dirs)
     questions = [q for q in bank if args.topic is None or q.topic == args.topic]
     sys.stdout.write(export_bank(questions, args.format))
     return 0
@@ -158,7 +182,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from bot.embeddings import load_embedder
     from bot.index import open_index
 
-    bank = load_bank(settings.bank_dir)
+    bank = load_bank(*settings.bank_dirs)
     index = open_index(settings, load_embedder())
     result = index.sync(bank, progress=True)
     print(
@@ -176,7 +200,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
         raise BotError("-k must be at least 1.")
     if not args.text.strip():
         raise BotError("Give some text to search for, e.g. 'feature store point-in-time joins'.")
-    bank = load_bank(settings.bank_dir)
+    bank = load_bank(*settings.bank_dirs)
     index = open_index(settings, load_embedder())
     index.sync(bank, progress=True)
     filters = SearchFilters(topic=args.topic, level=args.level, type=args.type, difficulty=args.difficulty)
@@ -237,7 +261,7 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
         if not path.is_file():
             raise BotError(f"There is no file {path} to grade.")
         lines = path.read_text(encoding="utf-8").splitlines()
-    bank = load_bank(settings.bank_dir)
+    bank = load_bank(*settings.bank_dirs)
     _, offline = _offline_parts(settings, bank)
     grader = open_grader(settings, offline)
     started = time.perf_counter()
@@ -268,7 +292,7 @@ def _practice(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.questions <= 50:
         raise BotError("--questions must be between 1 and 50.")
-    bank = load_bank(settings.bank_dir)
+    bank = load_bank(*settings.bank_dirs)
     store = open_store(settings)
     try:
         index, offline = _offline_parts(settings, bank)
@@ -309,7 +333,7 @@ def _sessions_show(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report import build_report, report_text
     from bot.storage import open_store
 
-    bank = load_bank(settings.bank_dir)
+    bank = load_bank(*settings.bank_dirs)
     store = open_store(settings)
     try:
         saved = store.load(args.id)

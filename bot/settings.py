@@ -22,6 +22,7 @@ class Settings:
 
     data_dir: Path = Path("data")
     bank_dir: Path = SHIPPED_BANK_DIR
+    user_bank_dir: Path | None = None  # users' imported questions; default: the data folder's user_bank
     chroma_host: str | None = None
     chroma_port: int = 8000
     host: str = "127.0.0.1"
@@ -37,6 +38,18 @@ class Settings:
     # Requests the page serves at once per action (Gradio's default is one, which makes every
     # candidate wait for every other; an LLM turn spends most of its time waiting on the model).
     concurrency: int = 8
+
+    @property
+    def user_bank(self) -> Path:
+        """Folder of the questions users imported, loaded beside the shipped bank."""
+        return self.user_bank_dir or self.data_dir / "user_bank"
+
+    @property
+    def bank_dirs(self) -> tuple[Path, ...]:
+        """The bank folders to load: the shipped bank, and the user bank once it holds a file."""
+        user = self.user_bank
+        has_files = user.is_dir() and any(p.suffix in (".yaml", ".yml") for p in user.iterdir())
+        return (self.bank_dir, user) if has_files else (self.bank_dir,)
 
     @property
     def chroma_path(self) -> Path:
@@ -65,6 +78,7 @@ class Settings:
         return cls(
             data_dir=Path(environ.get("BOT_DATA_DIR") or defaults.data_dir),
             bank_dir=Path(environ.get("BOT_BANK_DIR") or defaults.bank_dir),
+            user_bank_dir=Path(environ["BOT_USER_BANK_DIR"]) if environ.get("BOT_USER_BANK_DIR") else None,
             chroma_host=environ.get("BOT_CHROMA_HOST") or None,
             chroma_port=_port("BOT_CHROMA_PORT", environ.get("BOT_CHROMA_PORT"), defaults.chroma_port),
             host=environ.get("BOT_HOST") or defaults.host,

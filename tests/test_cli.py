@@ -65,13 +65,33 @@ def test_stats_json_counts_topics_levels_types(env, capsys):
     assert stats["levels"] == {"junior": 1, "mid": 3, "senior": 2, "staff": 0}
     assert stats["types"]["scenario"] == 2 and stats["types"]["coding"] == 1
     assert stats["difficulties"] == {"1": 1, "2": 2, "3": 0}
+    assert stats["coverage"]["data_eng_sql"] == {
+        "questions": 1, "levels": {"junior": 1, "mid": 1, "senior": 0, "staff": 0},
+        "types": {"conceptual": 0, "scenario": 0, "design": 0, "coding": 1, "behavioral": 0},
+        "difficulties": {"1": 1, "2": 0, "3": 0},
+    }
 
 
 def test_stats_as_text_table(env, capsys):
     code, out, _ = run(["bank", "stats"], env, capsys)
     assert code == 0
     assert out.startswith("3 questions, bank version 1.2.0+")
-    assert "mlops_monitor_retrain          2" in out
+    lines = out.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("topic ")))
+    assert lines[header].split() == ["topic", "questions", "junior", "mid", "senior", "staff", "conceptual",
+                                     "scenario", "design", "coding", "behavioral", "d1", "d2", "d3"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[header + 1:]}
+    assert rows["mlops_monitor_retrain"] == ["2", "0", "2", "2", "0", "0", "2", "0", "0", "0", "0", "2", "0"]
+    assert lines[-1].split() == ["all", "topics", "3", "1", "3", "2", "0", "0", "2", "0", "1", "0", "1", "2", "0"]
+
+
+def test_stats_as_markdown_for_the_readme(env, capsys):
+    code, out, _ = run(["bank", "stats", "--markdown"], env, capsys)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2 + 19 + 1
+    assert lines[0].startswith("| topic | questions | junior | mid | senior | staff | conceptual |")
+    assert "| `data_eng_sql` | 1 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | 0 | 1 | 0 | 0 |" in lines
+    assert lines[-1] == "| **all topics** | 3 | 1 | 3 | 2 | 0 | 0 | 2 | 0 | 1 | 0 | 1 | 2 | 0 |"
 
 
 def test_export_jsonl_has_one_question_per_line_with_every_field(env, capsys):
