@@ -68,8 +68,10 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
     with gr.Row(visible=False) as session_box:
         with gr.Column(scale=3):
             progress = gr.Markdown()
-            chat = gr.Chatbot(label="Drill" if drill else "Interview", height=460, buttons=["copy"], elem_classes=["coach-chat", f"{kind}-chat"],
-                              feedback_options=None, group_consecutive_messages=False)
+            # No label: it would float over the first message once the chat scrolls.
+            chat = gr.Chatbot(label="Drill" if drill else "Interview", show_label=False, height=460, buttons=["copy"],
+                              elem_classes=["coach-chat", f"{kind}-chat"], feedback_options=None,
+                              group_consecutive_messages=False)
             with gr.Column() as answer_box:
                 answer = gr.Textbox(label="Your answer", lines=4, placeholder="Type your answer, then press Send.")
                 with gr.Row():
