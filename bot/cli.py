@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.bank import LEVELS, QUESTION_TYPES, TOPICS, check_bank, display_path, load_bank
 from bot.errors import BotError
-from bot.settings import Settings
+from bot.settings import SHIPPED_BANK_DIR, Settings
 
 
 def main(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> int:
@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     index_commands = index.add_subparsers(title="index commands", metavar="COMMAND")
     build = index_commands.add_parser("build", help="build or update the index, re-embedding only what changed")
     build.set_defaults(run=_index_build)
+    vectors = index_commands.add_parser(
+        "vectors", help="write the shipped bank's vectors beside it, so a first start need not embed them"
+    )
+    vectors.set_defaults(run=_index_vectors)
 
     search = commands.add_parser("search", help="find questions by meaning")
     search.add_argument("text", help="what to look for, e.g. 'feature store point-in-time joins'")
@@ -175,6 +179,21 @@ def _bank_export(args: argparse.Namespace, settings: Settings) -> int:
     bank = load_bank(*settings.bank_dirs)
     questions = [q for q in bank if args.topic is None or q.topic == args.topic]
     sys.stdout.write(export_bank(questions, args.format))
+    return 0
+
+
+def _index_vectors(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from bot.embeddings import load_embedder
+    from bot.index import vector_entries
+    from bot.vector_cache import SHIPPED_VECTORS, write_vectors
+
+    started = time.perf_counter()
+    bank = load_bank(SHIPPED_BANK_DIR)
+    count = write_vectors(SHIPPED_VECTORS, vector_entries(list(bank), load_embedder()))
+    print(f"Wrote {count} vectors for {len(bank)} questions to {display_path(SHIPPED_VECTORS)} "
+          f"in {time.perf_counter() - started:.1f} s.")
     return 0
 
 

@@ -12,6 +12,7 @@ from bot.bank import LEVELS, Question
 from bot.embeddings import Embedder
 from bot.errors import BotError
 from bot.settings import Settings
+from bot.vector_cache import VectorCache
 
 COLLECTION = "questions"
 UPSERT_CHUNK = 512  # questions embedded and written per step; bounds memory on huge banks
@@ -60,9 +61,27 @@ class SyncResult:
     references_embedded: int = 0
 
 
+def vector_method(embedder: Embedder, documents: bool) -> str:
+    """How a collection's vectors are made: the model, and whole texts or sentence means."""
+    return f"{embedder.name}/{'sentence-mean' if documents else 'text'}"
+
+
 def index_text(question: Question) -> str:
     """The text embedded for a question: the question, its subtopic and its tags."""
     return f"{question.question}\n{question.subtopic}; {', '.join(question.tags)}"
+
+
+def vector_entries(questions: Sequence[Question], embedder: Embedder) -> list[tuple[str, np.ndarray]]:
+    """(cache key, vector) of every question text and reference answer, as the index embeds them."""
+    from bot.vector_cache import text_key
+
+    entries = []
+    for documents, text in ((False, index_text), (True, lambda q: q.reference_answer)):
+        method = vector_method(embedder, documents)
+        texts = [text(q) for q in questions]
+        vectors = (embedder.embed_documents if documents else embedder.embed)(texts)
+        entries += [(text_key(method, t), v) for t, v in zip(texts, vectors)]
+    return entries
 
 
 def _metadata(question: Question) -> dict:
@@ -81,11 +100,15 @@ def _metadata(question: Question) -> dict:
 class _Store:
     """One Chroma collection of texts keyed by question id, kept in step by content hash."""
 
-    def __init__(self, collection, embedder: Embedder, label: str, documents: bool = False):
+    def __init__(self, collection, embedder: Embedder, label: str, documents: bool = False,
+                 cache: VectorCache | None = None):
         self.collection = collection
         self._embedder = embedder
         self._label = label
-        self._embed = embedder.embed_documents if documents else embedder.embed
+        self.method = vector_method(embedder, documents)
+        embed = embedder.embed_documents if documents else embedder.embed
+        cache = cache or VectorCache()
+        self._embed = lambda texts: cache.embed(self.method, texts, embed)
 
     def pages(self, include: list[str]):
         """The whole collection, PAGE rows at a time."""
@@ -145,9 +168,10 @@ def _reference_metadata(question: Question) -> dict:
 class QuestionIndex:
     """Questions and their reference answers embedded in Chroma, kept in step with the bank."""
 
-    def __init__(self, questions_collection, references_collection, embedder: Embedder):
-        self._questions = _Store(questions_collection, embedder, "questions")
-        self._references = _Store(references_collection, embedder, "reference answers", documents=True)
+    def __init__(self, questions_collection, references_collection, embedder: Embedder,
+                 cache: VectorCache | None = None):
+        self._questions = _Store(questions_collection, embedder, "questions", cache=cache)
+        self._references = _Store(references_collection, embedder, "reference answers", documents=True, cache=cache)
         self._embedder = embedder
         self._mirror: _Mirror | None = None
         self._reference_mirror: tuple[list[str], np.ndarray] | None = None
@@ -290,8 +314,11 @@ class _Mirror:
         return keep
 
 
-def open_index(settings: Settings, embedder: Embedder, collection: str = COLLECTION) -> QuestionIndex:
-    """The question index in the embedded Chroma store, or on the Chroma server when one is set."""
+def open_index(
+    settings: Settings, embedder: Embedder, collection: str = COLLECTION, cache: VectorCache | None = None
+) -> QuestionIndex:
+    """The question index in the embedded Chroma store, or on the Chroma server when one is set.
+    Texts of the shipped bank take their vectors from the shipped file unless another cache is given."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -313,9 +340,9 @@ def open_index(settings: Settings, embedder: Embedder, collection: str = COLLECT
         except Exception as error:  # a folder we cannot write, or a store another version wrote
             raise IndexUnavailableError(f"Cannot open the index in {settings.chroma_path} ({error}).") from None
 
-    questions = _open_collection(client, collection, f"{embedder.name}/text")
-    references = _open_collection(client, f"{collection}-references", f"{embedder.name}/sentence-mean")
-    return QuestionIndex(questions, references, embedder)
+    questions = _open_collection(client, collection, vector_method(embedder, documents=False))
+    references = _open_collection(client, f"{collection}-references", vector_method(embedder, documents=True))
+    return QuestionIndex(questions, references, embedder, VectorCache.load() if cache is None else cache)
 
 
 def _open_collection(client, name: str, vectors: str):
