@@ -24,7 +24,7 @@ NO_GAPS = "None: every graded point was at least partly covered."
 NO_DRILL = "Nothing to drill yet: no answer was scored."
 COMMAND = re.compile(r"(python -m bot \S.*)$")
 
-# PDF: the core fonts cover latin-1 only, so text goes through _latin1 first.
+# PDF: the core fonts cover latin-1 only, so text goes through latin1 first.
 PDF_MARKS = {"full": "[full]", "partial": "[partial]", "none": "[missed]", "not_assessed": "[n/a]"}
 PDF_COLORS = {"full": (0, 128, 0), "partial": (200, 120, 0), "none": (190, 0, 0), "not_assessed": (110, 110, 110)}
 BAND_COLORS = {"strong": (46, 139, 87), "solid": (100, 170, 90), "developing": (230, 160, 40),
@@ -71,10 +71,10 @@ def report_json(report: Report, session_id: str | None, date: str | None = None)
 
 def report_pdf(report: Report, session_id: str | None, title: str = TITLE, date: str | None = None) -> bytes:
     """The report card as a PDF: the Markdown's content, with a bar chart of the topic means."""
-    pdf = _Card(format="A4")
+    pdf = PdfPage(format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
-    pdf.set_title(_latin1(title))
+    pdf.set_title(latin1(title))
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 18)
     pdf.write_lines(title, 9)
@@ -92,7 +92,7 @@ def report_pdf(report: Report, session_id: str | None, title: str = TITLE, date:
             ]:
                 cells = table.row()
                 for text in row:
-                    cells.cell(_latin1(text))
+                    cells.cell(latin1(text))
         for r in report.results:
             _question_pdf(pdf, r)
     else:
@@ -191,7 +191,7 @@ def _bar(mean: int, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def _latin1(text: str) -> str:
+def latin1(text: str) -> str:
     """The text in latin-1, all the PDF core fonts cover: punctuation to ASCII, accents dropped, the rest '?'."""
     out = []
     for char in text.translate(_ASCII):
@@ -203,7 +203,7 @@ def _latin1(text: str) -> str:
     return "".join(out)
 
 
-class _Card(FPDF):
+class PdfPage(FPDF):
     """An FPDF page with the report card's two text styles and page numbers."""
 
     def heading(self, text: str, size: int = 14) -> None:
@@ -217,13 +217,13 @@ class _Card(FPDF):
     def write_lines(self, text: str, height: float, indent: float = 0) -> None:
         """Wrapped text from the left margin (plus `indent`), whatever characters it holds."""
         self.set_x(self.l_margin + indent)
-        self.multi_cell(0, height, _latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, height, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def bullet(self, text: str, height: float = 5) -> None:
         """A list item whose wrapped lines hang under its first word."""
         self.set_x(self.l_margin + 2)
         self.cell(4, height, "-")
-        self.multi_cell(0, height, _latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, height, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -233,7 +233,7 @@ class _Card(FPDF):
         self.set_text_color(0)
 
 
-def _question_pdf(pdf: _Card, result: QuestionResult) -> None:
+def _question_pdf(pdf: PdfPage, result: QuestionResult) -> None:
     pdf.heading(f"{result.number}. {TOPIC_LABELS[result.topic]} - {_scored(result)}", 12)
     pdf.set_font("Helvetica", "I", 10)
     pdf.write_lines(result.question.strip(), 5)
@@ -248,7 +248,7 @@ def _question_pdf(pdf: _Card, result: QuestionResult) -> None:
         pdf.cell(18, 5, PDF_MARKS[c.credit])
         pdf.set_text_color(0)
         pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(0, 5, _latin1(f"{c.point_id} (weight {_weight(c.weight)}): {_inline(c.point)}"), align="L",
+        pdf.multi_cell(0, 5, latin1(f"{c.point_id} (weight {_weight(c.weight)}): {_inline(c.point)}"), align="L",
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if c.evidence:
             pdf.set_font("Helvetica", "I", 9)
@@ -269,14 +269,14 @@ def _question_pdf(pdf: _Card, result: QuestionResult) -> None:
                 pdf.bullet(item)
 
 
-def _topic_chart(pdf: _Card, report: Report, label_width: float = 62, bar_width: float = 68,
+def _topic_chart(pdf: PdfPage, report: Report, label_width: float = 62, bar_width: float = 68,
                  height: float = 7) -> None:
     """One labelled horizontal bar per topic, its length the topic's mean out of 100."""
     for topic in report.topics:
         if pdf.will_page_break(height):
             pdf.add_page()
         y = pdf.get_y()
-        pdf.cell(label_width, height, _latin1(topic.label))
+        pdf.cell(label_width, height, latin1(topic.label))
         x = pdf.l_margin + label_width
         pdf.set_fill_color(232, 232, 232)
         pdf.rect(x, y + 1.5, bar_width, height - 3, style="F")
