@@ -11,7 +11,7 @@ from bot.bank import load_bank
 from bot.kit import Block, KitError, build_kit, text_blocks
 from bot.kit_export import (kit_csv, kit_exports, kit_file_names, kit_from_json, kit_json, kit_markdown, kit_pdf,
                             sheet_csv, sheet_json, sheet_markdown, sheet_pdf, write_exports)
-from bot.report_export import _latin1
+from bot.report_export import latin1
 from bot.scoring import Criterion, weighted_score
 from tests.conftest import question_yaml, write_bank
 
@@ -47,7 +47,7 @@ def prose(text: str) -> str:
 
 def flowing(text: str) -> str:
     """The text as the PDF reads back: code fences dropped, latin-1, whitespace collapsed."""
-    return normal(" ".join(block.text for block in text_blocks(_latin1(text))))
+    return normal(" ".join(block.text for block in text_blocks(latin1(text))))
 
 
 def every_text(question) -> list[str]:

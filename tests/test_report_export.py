@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from bot.bank import Question
 from bot.interview import Interview, Setup, respond, start
 from bot.report import PointResult, QuestionResult, Report, TopicSummary, build_report
-from bot.report_export import _latin1, report_json, report_markdown, report_pdf
+from bot.report_export import latin1, report_json, report_markdown, report_pdf
 from bot.scoring import Criterion, Score, band_for, feedback_text, level_for, weighted_score
 
 MONITOR, METRICS, CODING = "mlops_monitor_retrain", "evaluation_metrics", "coding"
@@ -356,5 +356,5 @@ def test_long_unbroken_text_wraps_onto_several_pages_without_failing():
     ids=["quotes", "dashes", "ellipsis-bullet", "math-arrows", "latin1-kept", "accents-dropped", "emoji", "whitespace"],
 )
 def test_latin1_maps_punctuation_to_ascii_and_replaces_the_rest(text, expected):
-    assert _latin1(text) == expected
+    assert latin1(text) == expected
     expected.encode("latin-1")
