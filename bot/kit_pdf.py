@@ -3,6 +3,8 @@ report card): the same content as their Markdown, laid out for print. Pure funct
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 from fpdf.enums import XPos, YPos
 
 from bot.bank import LEVELS, TOPIC_LABELS
@@ -17,7 +19,7 @@ CODE_SIZE = 8.5
 
 def kit_pdf(kit: Kit) -> bytes:
     """The interviewer kit as a PDF: header, one section per question, and the summary sheet."""
-    pdf = _start(f"Interviewer kit: {kit.role}", kit_facts(kit))
+    pdf = _start(f"Interviewer kit: {kit.role}", kit_facts(kit), kit.date)
     pdf.paragraph(f"How to score. {SCORE_RULE}")
     for item in kit.items:
         _question_pdf(pdf, item)
@@ -28,7 +30,7 @@ def kit_pdf(kit: Kit) -> bytes:
 
 def sheet_pdf(kit: Kit) -> bytes:
     """The candidate sheet as a PDF: header, instructions, and each question with its time."""
-    pdf = _start(f"Candidate sheet: {kit.role}", [f for f in kit_facts(kit) if f[0] != "Questions"])
+    pdf = _start(f"Candidate sheet: {kit.role}", [f for f in kit_facts(kit) if f[0] != "Questions"], kit.date)
     pdf.heading("Instructions", 12)
     pdf.paragraph(kit.instructions)
     for item in kit.items:
@@ -88,8 +90,9 @@ class _KitPage(PdfPage):
         self.ln(2)
 
 
-def _start(title: str, facts: list[tuple[str, str]]) -> _KitPage:
+def _start(title: str, facts: list[tuple[str, str]], day: date) -> _KitPage:
     pdf = _KitPage(format="A4")
+    pdf.set_creation_date(datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc))  # same kit, same bytes
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
     pdf.set_title(latin1(title))
