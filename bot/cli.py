@@ -77,9 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.set_defaults(run=_search)
 
-    grade = commands.add_parser("grade", help="score answers in bulk from a JSONL file")
-    grade.add_argument("input", help="JSONL file, one answer per line ('-' for standard input)")
+    grade = commands.add_parser(
+        "grade", help="score answers in bulk: JSONL of answers, or candidates' answers (CSV or JSONL) to rank"
+    )
+    grade.add_argument("input", help="JSONL file, one answer per line ('-' for standard input); a CSV or JSONL "
+                                     "with a 'candidate' field ranks candidates")
     grade.add_argument("--output", type=Path, help="write results here instead of standard output")
+    grade.add_argument("--set", type=Path, help="candidates: the screening set's kit or sheet JSON (from `screen`)")
+    grade.add_argument("--report", type=Path, metavar="DIR",
+                       help="candidates: also write <input>-scores.csv, -summary.csv and -report.md here")
     grade.set_defaults(run=_grade)
 
     practice = commands.add_parser(
@@ -279,7 +285,12 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
         path = Path(args.input)
         if not path.is_file():
             raise BotError(f"There is no file {path} to grade.")
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        from bot.cli_recruiter import grade_candidates, is_candidate_file
+
+        if is_candidate_file(path, lines):
+            return grade_candidates(args, settings, text, _offline_parts)
     bank = load_bank(*settings.bank_dirs)
     _, offline = _offline_parts(settings, bank)
     grader = open_grader(settings, offline)
