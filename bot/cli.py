@@ -80,8 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     grade = commands.add_parser(
         "grade", help="score answers in bulk: JSONL of answers, or candidates' answers (CSV or JSONL) to rank"
     )
-    grade.add_argument("input", help="JSONL file, one answer per line ('-' for standard input); a CSV or JSONL "
-                                     "with a 'candidate' field ranks candidates")
+    grade.add_argument("input", help="JSONL file, one answer per line ('-' for standard input); a CSV of "
+                                     "candidate,question_id,answer ranks candidates")
+    grade.add_argument("--candidates", action="store_true",
+                       help="rank candidates from JSONL rows with candidate, question_id and answer")
     grade.add_argument("--output", type=Path, help="write results here instead of standard output")
     grade.add_argument("--set", type=Path, help="candidates: the screening set's kit or sheet JSON (from `screen`)")
     grade.add_argument("--report", type=Path, metavar="DIR",
@@ -287,9 +289,9 @@ def _grade(args: argparse.Namespace, settings: Settings) -> int:
             raise BotError(f"There is no file {path} to grade.")
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines()
-        from bot.cli_recruiter import grade_candidates, is_candidate_file
+        from bot.cli_recruiter import grade_candidates, ranks_candidates
 
-        if is_candidate_file(path, lines):
+        if ranks_candidates(path, args):
             return grade_candidates(args, settings, text, _offline_parts)
     bank = load_bank(*settings.bank_dirs)
     _, offline = _offline_parts(settings, bank)

@@ -1,5 +1,5 @@
 """The recruiters' commands: `screen` makes a screening set and writes its exports, and `grade` on a
-file of candidates' answers (CSV, or JSONL rows with a `candidate`) scores and ranks them."""
+file of candidates' answers (CSV, or JSONL with --candidates) scores and ranks them."""
 
 from __future__ import annotations
 
@@ -13,16 +13,10 @@ from bot.errors import BotError
 from bot.settings import Settings
 
 
-def is_candidate_file(path: Path, lines: list[str]) -> bool:
-    """True for a CSV upload, or JSONL whose first row names a candidate."""
-    if path.suffix.lower() == ".csv":
-        return True
-    first = next((line for line in lines if line.strip()), "")
-    try:
-        row = json.loads(first)
-    except json.JSONDecodeError:
-        return False
-    return isinstance(row, dict) and "candidate" in row
+def ranks_candidates(path: Path, args: argparse.Namespace) -> bool:
+    """True when `grade` should score and rank candidates: a CSV upload, or --candidates (or a set or
+    report asked for) with JSONL; plain JSONL keeps the line-by-line output."""
+    return path.suffix.lower() == ".csv" or bool(args.candidates or args.set or args.report)
 
 
 def set_question_ids(path: Path) -> list[str]:
