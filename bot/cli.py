@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="candidates: also write <input>-scores.csv, -summary.csv and -report.md here")
     grade.set_defaults(run=_grade)
 
+    from bot.cli_recruiter import add_screen_command
+
+    add_screen_command(commands)
+
     practice = commands.add_parser(
         "practice", help="a mock interview in the terminal (answers end with a line holding only '.')"
     )

@@ -71,6 +71,13 @@ def index_text(question: Question) -> str:
     return f"{question.question}\n{question.subtopic}; {', '.join(question.tags)}"
 
 
+def question_vectors(questions: Sequence[Question], embedder: Embedder) -> dict[str, np.ndarray]:
+    """Question id -> unit vector of its index text, from the shipped vectors where they are known."""
+    texts = [index_text(q) for q in questions]
+    vectors = VectorCache.load().embed(vector_method(embedder, False), texts, embedder.embed)
+    return {q.id: vector for q, vector in zip(questions, vectors)}
+
+
 def vector_entries(questions: Sequence[Question], embedder: Embedder) -> list[tuple[str, np.ndarray]]:
     """(cache key, vector) of every question text and reference answer, as the index embeds them."""
     from bot.vector_cache import text_key

@@ -60,3 +60,56 @@ def test_grade_with_a_file_that_is_not_a_set_is_one_clear_error(tmp_path, capsys
     assert code == 1
     assert capsys.readouterr().err == (
         f"error: {tmp_path / 'notes.json'} is not a kit or candidate sheet JSON written by `python -m bot screen`.\n")
+
+
+JOB = """Senior MLOps Engineer
+
+Requirements:
+- Build and run CI/CD pipelines that train, validate and deploy models to Kubernetes
+- Monitor models in production for data drift and trigger retraining
+- Operate a feature store with point-in-time correct training data
+"""
+
+
+def screen(tmp_path, capsys, *extra, out="out"):
+    argv = ["screen", "--role", "Senior MLOps Engineer", "--level", "senior", "--date", "2026-11-25",
+            "--out", str(tmp_path / out), *extra]
+    code = main(argv, environ={"BOT_DATA_DIR": str(tmp_path / "data")})
+    return code, capsys.readouterr()
+
+
+def test_screen_writes_the_eight_exports_named_after_role_and_date_and_is_reproducible(tmp_path, capsys):
+    code, first = screen(tmp_path, capsys, "--topic", "mlops_deploy_serve=2", "--topic", "ml_system_design",
+                         "--questions", "6", "--seed", "7")
+    assert code == 0
+    stem = "senior-mlops-engineer-2026-11-25"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{stem}-{part}.{ext}" for part in ("interviewer-kit", "candidate-sheet") for ext in ("md", "pdf", "csv", "json"))
+    table = first.out.splitlines()
+    topics = [line.split()[2] for line in table[1:7]]
+    assert sorted(topics) == ["ml_system_design"] * 2 + ["mlops_deploy_serve"] * 4
+    assert table[7].startswith("6 questions, ")
+    again_code, again = screen(tmp_path, capsys, "--topic", "mlops_deploy_serve=2", "--topic", "ml_system_design",
+                               "--questions", "6", "--seed", "7", out="again")
+    assert again_code == 0 and again.out.splitlines()[:8] == table[:8]
+    for name in (f"{stem}-interviewer-kit.md", f"{stem}-candidate-sheet.json", f"{stem}-interviewer-kit.pdf"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+def test_screen_from_a_job_description_names_the_requirement_each_question_covers(tmp_path, capsys):
+    (tmp_path / "job.txt").write_text(JOB)
+    code, printed = screen(tmp_path, capsys, "--jd", str(tmp_path / "job.txt"), "--minutes", "45")
+    assert code == 0
+    kit = json.loads((tmp_path / "out" / "senior-mlops-engineer-2026-11-25-interviewer-kit.json").read_text())
+    requirements = [line[2:] for line in JOB.splitlines() if line.startswith("- ")]
+    assert kit["total_minutes"] <= 45 and kit["questions"] >= 3
+    assert [item["covers"] for item in kit["items"][:3]] == requirements
+    assert all(item["topic"].startswith("mlops_") or item["topic"] == "ml_system_design" for item in kit["items"][:3])
+
+
+def test_screen_input_errors_are_one_sentence(tmp_path, capsys):
+    code, printed = screen(tmp_path, capsys, "--mix", "easy")
+    assert (code, printed.err) == (1, "error: --mix 'easy': write it like 1=0.25,2=0.5,3=0.25.\n")
+    code, printed = screen(tmp_path, capsys, "--jd", str(tmp_path / "missing.txt"))
+    assert (code, printed.err) == (1, f"error: Cannot read the job description {tmp_path / 'missing.txt'} as UTF-8 text.\n")
+    assert not (tmp_path / "out").exists()
