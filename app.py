@@ -44,7 +44,7 @@ def main() -> int:
     label = f"LLM {settings.model} with offline fallback" if settings.engine == "llm" else "offline (no key needed)"
     # With an LLM configured it is the default choice; offline stays one click away.
     ordered = dict(sorted(coaches.items(), key=lambda item: item[0] != settings.engine))
-    app = build_app(AppContext(bank=bank, index=index, engine_label=label, coaches=ordered))
+    app = build_app(AppContext(bank=bank, index=index, engine_label=label, coaches=ordered, embedder=embedder))
     app.queue(default_concurrency_limit=settings.concurrency)
     # Gradio keeps a copy of the page's settings per browser session (about 1 MiB here), 10,000 by default.
     # Sessions live in the database, so the least recently active beyond this many can be dropped.

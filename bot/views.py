@@ -99,3 +99,26 @@ def time_limits(points: list[dict], margin: float = 0.03, least: float = 3600.0)
     times = [point["time"].timestamp() for point in points]
     pad = max(least, margin * (max(times) - min(times)))
     return [min(times) - pad, max(times) + pad]
+
+
+def screening_markdown(chosen) -> str:
+    """A screening set as a table (question, topic, difficulty, minutes, and the requirement each
+    covers when it came from a job description), its total time, and any notes."""
+    from_job = any(pick.requirement for pick in chosen.picks)
+    headers = ["#", "Question", "Topic", "Diff", "Min"] + (["Covers"] if from_job else [])
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for number, pick in enumerate(chosen.picks, start=1):
+        question = pick.question
+        text = question.question if len(question.question) <= 140 else question.question[:139].rstrip() + "…"
+        cells = [str(number), f"{_cell(text)}<br>`{question.id}`", TOPIC_LABELS[question.topic],
+                 str(question.difficulty), str(question.minutes)]
+        if from_job:
+            cells.append(_cell(pick.requirement or "(included)"))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"**{len(chosen.picks)} questions, {chosen.total_minutes} minutes.**"]
+    lines += [f"- {note}" for note in chosen.notes]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")

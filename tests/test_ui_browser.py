@@ -301,3 +301,73 @@ def test_an_unfinished_session_resumes_from_history_in_another_browser(browser, 
     said = say(page, button="Skip")
     assert any(m.startswith("Question 2 of 3") for m in said)
     other.close()
+
+
+RECRUITER_JOB = """Senior MLOps Engineer
+Requirements:
+- Build CI/CD pipelines that train, validate and deploy models
+- Monitor models for data drift and trigger retraining
+- Run a feature store with point-in-time correct training data"""
+
+
+def preview_rows(page):
+    rows = page.locator(".screen-preview table tbody tr")
+    rows.first.wait_for(timeout=30_000)
+    return [[c.strip() for c in rows.nth(n).locator("td").all_inner_texts()] for n in range(rows.count())]
+
+
+def test_recruiter_builds_swaps_exports_and_scores_candidates(browser, app_url, shipped_questions, tmp_path):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Recruiter").click()
+    page.get_by_label("Role").fill("Senior MLOps Engineer")
+    page.get_by_label("…or paste a job description (questions follow its requirements)").fill(RECRUITER_JOB)
+    page.locator(".screen-build").click()
+    rows = preview_rows(page)
+    requirements = [line[2:] for line in RECRUITER_JOB.splitlines() if line.startswith("- ")]
+    assert len(rows) == 6
+    assert [row[5] for row in rows[:3]] == requirements  # the first round covers each requirement in turn
+    ids = [row[1].split("\n")[-1].strip() for row in rows]
+    assert all(question_id in {q.id for q in shipped_questions.values()} for question_id in ids)
+    shot(page, "recruiter-set")
+
+    page.locator(".screen-swap").click()  # the dropdown starts on the first question
+    page.get_by_text(f"Swapped {ids[0]} for ").wait_for(timeout=30_000)
+    swapped = [row[1].split("\n")[-1].strip() for row in preview_rows(page)]
+    assert swapped[1:] == ids[1:] and swapped[0] != ids[0]
+    by_id = {q.id: q for q in shipped_questions.values()}
+    assert by_id[swapped[0]].topic == by_id[ids[0]].topic
+
+    page.locator(".screen-export").click()
+    links = page.locator(".screen-files a[download]")
+    links.first.wait_for(timeout=30_000)
+    pdf_link = [n for n in range(links.count()) if "interviewer-kit.pdf" in (links.nth(n).get_attribute("href") or "")]
+    assert len(pdf_link) == 1
+    with page.expect_download(timeout=30_000) as info:
+        links.nth(pdf_link[0]).click()
+    kit_text = " ".join(pdf_to_text(Path(info.value.path()).read_bytes()).split())
+    assert "Interviewer kit: Senior MLOps Engineer" in kit_text
+    for question_id in swapped:
+        assert " ".join(by_id[question_id].rubric[0].point.split())[:40] in kit_text
+
+    answers = tmp_path / "answers.csv"
+    first = by_id[swapped[0]]
+    answers.write_text(
+        "candidate,question_id,answer\n"
+        f'strong,{first.id},"{first.reference_answer.replace(chr(34), chr(39))}"\n'
+        f"weak,{first.id},I would look into it and fix it.\n"
+        "broken,not-a-question,hello\n"
+    )
+    page.locator(".score-upload input[type=file]").set_input_files(str(answers))
+    page.locator(".score-upload").get_by_text("answers.csv").wait_for(timeout=15_000)
+    page.locator(".score-run").click()
+    ranking = page.locator(".prose.score-report table").first
+    ranking.wait_for(timeout=60_000)
+    cells = [[c.strip() for c in ranking.locator("tbody tr").nth(n).locator("td").all_inner_texts()]
+             for n in range(ranking.locator("tbody tr").count())]
+    assert [row[:2] for row in cells] == [["1", "strong"], ["2", "broken"], ["2", "weak"]]
+    assert float(cells[0][2]) >= 60
+    assert "There is no question with id 'not-a-question' in the bank." in page.locator(".prose.score-report").inner_text()
+    shot(page, "recruiter-scores")
+    context.close()

@@ -7,7 +7,7 @@ from bot.interview import Interview, QuestionRecord, Setup
 from bot.scoring import Criterion, Score
 from bot.storage import PastScore, SessionSummary, Turn
 from bot.views import (
-    HISTORY_HEADERS, chat_from_turns, feedback_markdown, history_rows, progress_markdown,
+    HISTORY_HEADERS, chat_from_turns, feedback_markdown, history_rows, progress_markdown, screening_markdown,
     score_points, session_about, time_limits,
 )
 
@@ -198,3 +198,24 @@ def test_time_limits_of_one_point_pad_an_hour_and_of_none_are_none():
     assert time_limits([{"time": T0}]) == [T0.timestamp() - 3600, T0.timestamp() + 3600]
     assert time_limits([]) is None
 
+
+
+def test_screening_preview_lists_each_pick_with_what_it_covers_total_time_and_notes():
+    from bot.bank import load_bank
+    from bot.screening import Pick, ScreeningSet, ScreenRequest
+    from bot.settings import SHIPPED_BANK_DIR
+
+    bank = load_bank(SHIPPED_BANK_DIR)
+    drift, fund = bank.get("monitor-drift-detection-plan"), bank.get("mlfund-l1-vs-l2-regularization")
+    chosen = ScreeningSet(
+        request=ScreenRequest(), picks=(Pick(drift, "Monitor models for drift | alerts", 0.61), Pick(fund, None)),
+        notes=("Not covered by the bank: Speak Klingon.",), requirements=(), swapped_out=(),
+    )
+    lines = screening_markdown(chosen).splitlines()
+    assert lines[0] == "| # | Question | Topic | Diff | Min | Covers |"
+    assert lines[2].startswith("| 1 | Your payment fraud model has been in production for a year.")
+    assert lines[2].endswith(f"<br>`{drift.id}` | MLOps: monitor & retrain | 2 | {drift.minutes} | "
+                             "Monitor models for drift \\| alerts |")
+    assert lines[3].endswith(f"| (included) |")
+    assert lines[-2:] == [f"**2 questions, {drift.minutes + fund.minutes} minutes.**",
+                          "- Not covered by the bank: Speak Klingon."]

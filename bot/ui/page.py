@@ -11,6 +11,7 @@ from bot.index import QuestionIndex
 from bot.ui.bank_tab import bank_tab
 from bot.ui.history_tab import history_tab
 from bot.ui.interview_tab import interview_tab
+from bot.ui.recruiter_tab import recruiter_tab
 
 CSS = """
 .coach-header h1 { margin-bottom: 0.1em; }
@@ -40,6 +41,7 @@ class AppContext:
     index: QuestionIndex
     engine_label: str = "offline (no key needed)"
     coaches: dict = field(default_factory=dict)  # engine name -> Coach
+    embedder: object = None  # the offline embedding model, for job descriptions and question vectors
 
 
 def build_app(context: AppContext) -> gr.Blocks:
@@ -58,6 +60,8 @@ def build_app(context: AppContext) -> gr.Blocks:
                 history_tab(context, app, history, tabs, (interview, drill))
             with gr.Tab("Question bank", id="bank"):
                 bank_tab(context, app)
+            with gr.Tab("Recruiter", id="recruiter"):
+                recruiter_tab(context, app)
     return app
 
 
