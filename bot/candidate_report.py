@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 
 from bot.candidates import HIT_CREDITS, CandidateScores, CandidateSummary, PointResult, QuestionResult
 from bot.scoring import quote
+from bot.catalog import csv_text
 
 REPORT_COLUMNS = ("candidate", "question_id", "score", "band", "points_hit", "points_missed")
 SUMMARY_COLUMNS = ("rank", "candidate", "mean", "answered", "missing")
@@ -28,7 +27,7 @@ def report_csv(result: CandidateScores) -> str:
                 "points_hit": hit_ids(scored) if scored else "",
                 "points_missed": "; ".join(p.point_id for p in scored.missed) if scored else "",
             })
-    return _csv(REPORT_COLUMNS, rows)
+    return csv_text(REPORT_COLUMNS, rows)
 
 
 def summary_csv(result: CandidateScores) -> str:
@@ -38,7 +37,7 @@ def summary_csv(result: CandidateScores) -> str:
          "missing": "; ".join(s.missing)}
         for s in result.summaries
     ]
-    return _csv(SUMMARY_COLUMNS, rows)
+    return csv_text(SUMMARY_COLUMNS, rows)
 
 
 def hit_ids(scored: QuestionResult) -> str:
@@ -49,12 +48,6 @@ def hit_ids(scored: QuestionResult) -> str:
     )
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def report_markdown(result: CandidateScores, title: str) -> str:

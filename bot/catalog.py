@@ -103,6 +103,15 @@ CSV_COLUMNS = (
 )
 
 
+def csv_text(columns: Sequence[str], rows: Sequence[dict]) -> str:
+    """Rows (dicts keyed by column) as CSV text with a header and Unix line ends."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def _csv(questions: Sequence[Question]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")

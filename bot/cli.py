@@ -125,15 +125,7 @@ def _parser() -> argparse.ArgumentParser:
 def _bank_validate(args: argparse.Namespace, settings: Settings) -> int:
     dirs = [args.dir] if args.dir else settings.bank_dirs
     bank, problems = check_bank(*dirs)
-    folder = ", ".join(display_path(d) for d in dirs)
-    if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        print(f"{folder}: {len(problems)} {noun}")
-        for problem in problems:
-            print(f"  {problem}")
-        return 1
-    print(f"{folder}: {len(bank)} questions, version {bank.version}, no problems")
-    return 0
+    return _report_problems(dirs, [str(p) for p in problems], f"{len(bank)} questions, version {bank.version}")
 
 
 def _bank_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -145,14 +137,18 @@ def _bank_check(args: argparse.Namespace, settings: Settings) -> int:
     lines = [str(problem) for problem in problems]
     if not problems:
         lines += check_content(list(bank), load_embedder(), args.topic).lines()
+    return _report_problems(dirs, lines, f"{len(bank)} questions")
+
+
+def _report_problems(dirs, lines: list[str], summary: str) -> int:
+    """Print the folders' problems one per line and return 1, or their summary and return 0."""
     folders = ", ".join(display_path(d) for d in dirs)
     if lines:
-        noun = "problem" if len(lines) == 1 else "problems"
-        print(f"{folders}: {len(lines)} {noun}")
+        print(f"{folders}: {len(lines)} {'problem' if len(lines) == 1 else 'problems'}")
         for line in lines:
             print(f"  {line}")
         return 1
-    print(f"{folders}: {len(bank)} questions, no problems")
+    print(f"{folders}: {summary}, no problems")
     return 0
 
 

@@ -3,9 +3,7 @@ JSON, named after the role and date. Pure functions, except write_exports."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 import re
 import unicodedata
@@ -16,6 +14,7 @@ from bot.kit import (CREDITS, RECOMMENDATIONS, RED_FLAG_PENALTY, SCORE_RULE, Blo
                      build_kit, kit_facts, minutes_text, share_text, text_blocks)
 from bot.kit_pdf import kit_pdf, sheet_pdf
 from bot.scoring import CREDIT_VALUE, quote
+from bot.catalog import csv_text
 
 __all__ = ["Kit", "KitError", "KitItem", "build_kit", "kit_markdown", "sheet_markdown", "kit_pdf", "sheet_pdf",
            "kit_csv", "sheet_csv", "kit_json", "sheet_json", "kit_from_json", "role_slug", "kit_file_names",
@@ -112,22 +111,16 @@ def kit_csv(kit: Kit) -> str:
                          "question": q.question, "point_id": p.id, "weight": f"{p.weight:g}", "point": p.point,
                          "follow_ups": "\n".join(item.follow_ups_for(p.id)), "red_flags": "\n".join(q.red_flags),
                          "reference_answer": q.reference_answer})
-    return _csv(KIT_CSV_COLUMNS, rows)
+    return csv_text(KIT_CSV_COLUMNS, rows)
 
 
 def sheet_csv(kit: Kit) -> str:
     """The candidate sheet as CSV, one row per question."""
     rows = [{"number": item.number, "question_id": item.question.id, "minutes": item.question.minutes,
              "question": item.question.question} for item in kit.items]
-    return _csv(SHEET_CSV_COLUMNS, rows)
+    return csv_text(SHEET_CSV_COLUMNS, rows)
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def kit_json(kit: Kit) -> str:
