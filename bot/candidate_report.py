@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-
 from bot.candidates import HIT_CREDITS, CandidateScores, CandidateSummary, PointResult, QuestionResult
-from bot.scoring import quote
 from bot.catalog import csv_text
+from bot.scoring import quote
 
 REPORT_COLUMNS = ("candidate", "question_id", "score", "band", "points_hit", "points_missed")
 SUMMARY_COLUMNS = ("rank", "candidate", "mean", "answered", "missing")
 MISSING_BAND = "missing"  # shown for a question of the set the candidate has no scored answer to
 EVIDENCE_CHARS = 120  # evidence quotes in the Markdown tables are cut to this length
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting so as a formula
+
+
+def spreadsheet_safe(name: str) -> str:
+    """A candidate name as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + name if name.startswith(FORMULA_STARTS) else name
 
 
 def report_csv(result: CandidateScores) -> str:
@@ -20,7 +25,7 @@ def report_csv(result: CandidateScores) -> str:
         for question_id in result.question_ids:
             scored = result.result(summary.candidate, question_id)
             rows.append({
-                "candidate": summary.candidate,
+                "candidate": spreadsheet_safe(summary.candidate),
                 "question_id": question_id,
                 "score": scored.score if scored else 0,
                 "band": scored.band if scored else MISSING_BAND,
@@ -33,7 +38,7 @@ def report_csv(result: CandidateScores) -> str:
 def summary_csv(result: CandidateScores) -> str:
     """The ranking: one row per candidate, best first, with the mean to one decimal."""
     rows = [
-        {"rank": s.rank, "candidate": s.candidate, "mean": f"{s.mean:.1f}", "answered": s.answered,
+        {"rank": s.rank, "candidate": spreadsheet_safe(s.candidate), "mean": f"{s.mean:.1f}", "answered": s.answered,
          "missing": "; ".join(s.missing)}
         for s in result.summaries
     ]

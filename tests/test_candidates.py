@@ -397,3 +397,10 @@ def test_markdown_report_has_the_ranking_then_each_candidate_then_the_malformed_
         "|---|---|\n"
         "| 5 | There is no question with id 'nope' in the bank. |\n"
     )
+
+
+def test_a_candidate_name_that_looks_like_a_formula_is_written_as_text():
+    from bot.candidate_report import spreadsheet_safe
+
+    assert [spreadsheet_safe(name) for name in ("=HYPERLINK(\"x\")", "+1", "-sum", "@cmd", "ana", "o'neil")] == [
+        "'=HYPERLINK(\"x\")", "'+1", "'-sum", "'@cmd", "ana", "o'neil"]
