@@ -19,7 +19,7 @@ def main() -> int:
     from bot.coach import open_coach
     from bot.offline_grader import OfflineGrader
     from bot.storage import open_store
-    from bot.ui import CSS, AppContext, build_app, theme
+    from bot.ui import CLOCK_SCRIPT, CSS, AppContext, build_app, theme
 
     try:
         settings = Settings.from_env(os.environ)
@@ -48,7 +48,7 @@ def main() -> int:
     app.queue(default_concurrency_limit=settings.concurrency)
     # Gradio keeps a copy of the page's settings per browser session (about 1 MiB here), 10,000 by default.
     # Sessions live in the database, so the least recently active beyond this many can be dropped.
-    app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, show_error=False,
+    app.launch(server_name=settings.host, server_port=settings.port, theme=theme(), css=CSS, head=CLOCK_SCRIPT, show_error=False,
                state_session_capacity=SESSIONS_IN_MEMORY)
     return 0
 

@@ -37,14 +37,17 @@ def feedback_markdown(score: Score, question_text: str = "") -> str:
     return "\n".join(lines)
 
 
-def progress_markdown(state: Interview, started: datetime, now: datetime) -> str:
-    """Where the session is: question k of n, and the time since it started."""
+def progress_html(state: Interview, started: datetime, now: datetime) -> str:
+    """Where the session is: question k of n, and the time since it started. While the session runs,
+    the time is a clock the page's script keeps counting from the seconds given here."""
     seconds = max(0, int((now - started).total_seconds()))
     elapsed = f"{seconds // 60} min {seconds % 60:02d} s"
     if state.finished:
-        return f"**Finished** · {len(state.records)} questions · {elapsed}"
+        return f'<div class="coach-progress"><strong>Finished</strong> · {len(state.records)} questions · {elapsed}</div>'
     follow = " · follow-up" if state.awaiting_follow_up else ""
-    return f"**Question {len(state.records)} of {state.setup.questions}**{follow} · {elapsed} elapsed"
+    clock = f'<span class="coach-clock" data-elapsed="{seconds}">{elapsed}</span>'
+    return (f'<div class="coach-progress"><strong>Question {len(state.records)} of {state.setup.questions}</strong>'
+            f"{follow} · {clock} elapsed</div>")
 
 
 def chat_from_turns(turns: tuple[Turn, ...]) -> list[dict]:

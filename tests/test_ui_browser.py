@@ -129,7 +129,7 @@ def shipped_questions():
 
 def bot_messages(page, chat="interview"):
     # While a turn is worked on, the chat shows an empty "pending" bubble: only messages with words count.
-    texts = page.locator(f".{chat}-chat .message.bot").all_inner_texts()
+    texts = page.locator(f".{chat}-chat .message.bot:not(.pending)").all_inner_texts()
     return [text.strip() for text in texts if text.strip()]
 
 
@@ -140,8 +140,9 @@ def say(page, text=None, button="Send"):
         page.get_by_label("Your answer").fill(text)
     page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_function(
-        "[...document.querySelectorAll('.interview-chat .message.bot')].filter(m => m.innerText.trim()).length"
-        f" > {before}", timeout=30_000,
+        "[...document.querySelectorAll('.interview-chat .message.bot:not(.pending)')]"
+        f".filter(m => m.innerText.trim()).length > {before}"
+        " && !document.querySelector('.interview-chat .message.pending')", timeout=30_000,
     )
     # A turn can say several things (feedback, then the next question): wait until the chat stops growing.
     said, steady = bot_messages(page), 0
@@ -161,11 +162,13 @@ def current_question(page, shipped_questions, number, of):
 
 def answer_until_next(page, text, number, of):
     """Answer, and answer each follow-up the same way, until the next question (or the end) comes."""
+    replies = []
     for _ in range(3):
         said = say(page, text)
+        replies.append(said)
         if any(m.startswith(f"Question {number + 1} of {of}") or "end of the interview" in m for m in said):
             return said
-    pytest.fail(f"question {number} did not end after two follow-ups")
+    pytest.fail(f"question {number} did not end after two follow-ups; the interviewer said {replies}")
 
 
 def report_scores(page):
@@ -228,6 +231,10 @@ def test_reload_mid_interview_offers_to_resume_and_keeps_the_chat(interview_page
     page.get_by_role("button", name="Start the interview").click()
     page.get_by_text("Question 1 of 3").first.wait_for(timeout=30_000)
     say(page, BAD_ANSWER)
+    clock = page.locator(".coach-clock:visible")
+    before = clock.inner_text()
+    page.wait_for_timeout(2_500)
+    assert re.fullmatch(r"\d+ min \d\d s", clock.inner_text()) and clock.inner_text() != before  # it keeps counting
     chat_before = bot_messages(page)
     page.reload()
     page.get_by_text("You have an unfinished interview").wait_for(timeout=30_000)

@@ -7,7 +7,7 @@ from bot.interview import Interview, QuestionRecord, Setup
 from bot.scoring import Criterion, Score
 from bot.storage import PastScore, SessionSummary, Turn
 from bot.views import (
-    HISTORY_HEADERS, chat_from_turns, feedback_markdown, history_rows, progress_markdown, screening_markdown,
+    HISTORY_HEADERS, chat_from_turns, feedback_markdown, history_rows, progress_html, screening_markdown,
     score_points, session_about, time_limits,
 )
 
@@ -91,18 +91,21 @@ def record(qid="drift", answers=(), follow_ups=(), outcome=None):
 @pytest.mark.parametrize(
     ("state", "seconds", "expected"),
     [
-        (Interview(Setup(questions=3), (record(),)), 65, "**Question 1 of 3** · 1 min 05 s elapsed"),
+        (Interview(Setup(questions=3), (record(),)), 65,
+         '<strong>Question 1 of 3</strong> · <span class="coach-clock" data-elapsed="65">1 min 05 s</span> elapsed'),
         (Interview(Setup(questions=3), (record("a", outcome="answered"), record("b", answers=("x",),
                                                                                 follow_ups=("Why?",)))),
-         600, "**Question 2 of 3** · follow-up · 10 min 00 s elapsed"),
+         600, '<strong>Question 2 of 3</strong> · follow-up · '
+              '<span class="coach-clock" data-elapsed="600">10 min 00 s</span> elapsed'),
         (Interview(Setup(questions=2), (record("a", outcome="answered"), record("b", outcome="skipped")),
-                   finished=True), 3725, "**Finished** · 2 questions · 62 min 05 s"),
-        (Interview(Setup(questions=3), (record(),)), -5, "**Question 1 of 3** · 0 min 00 s elapsed"),
+                   finished=True), 3725, "<strong>Finished</strong> · 2 questions · 62 min 05 s"),
+        (Interview(Setup(questions=3), (record(),)), -5,
+         '<strong>Question 1 of 3</strong> · <span class="coach-clock" data-elapsed="0">0 min 00 s</span> elapsed'),
     ],
     ids=["first-question", "awaiting-follow-up", "finished", "clock-behind-start"],
 )
-def test_progress_shows_the_question_number_follow_up_and_elapsed_time(state, seconds, expected):
-    assert progress_markdown(state, T0, T0 + timedelta(seconds=seconds)) == expected
+def test_progress_shows_the_question_number_follow_up_and_a_running_clock(state, seconds, expected):
+    assert progress_html(state, T0, T0 + timedelta(seconds=seconds)) == f'<div class="coach-progress">{expected}</div>'
 
 
 def test_chat_from_turns_maps_speakers_to_roles_and_drops_blank_messages():

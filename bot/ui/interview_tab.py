@@ -16,7 +16,7 @@ from bot.errors import BotError
 from bot.interview import Setup
 from bot.report import build_report
 from bot.report_export import report_json, report_markdown, report_pdf
-from bot.views import chat_from_turns, feedback_markdown, progress_markdown
+from bot.views import chat_from_turns, feedback_markdown, progress_html
 
 COMMANDS = ("Hint", "Repeat", "Skip", "End")
 FAILED = "Something went wrong on our side; your answer is saved. Try again, or reload the page to resume."
@@ -67,7 +67,7 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
     status = gr.Markdown(elem_classes="coach-status")
     with gr.Row(visible=False) as session_box:
         with gr.Column(scale=3):
-            progress = gr.Markdown()
+            progress = gr.HTML()
             # No label: it would float over the first message once the chat scrolls.
             chat = gr.Chatbot(label="Drill" if drill else "Interview", show_label=False, height=460, buttons=["copy"],
                               elem_classes=["coach-chat", f"{kind}-chat"], feedback_options=None,
@@ -105,7 +105,7 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
         state = {"id": turn.session_id, "engine": engine_value, "started": now.isoformat()}
         history = []
         first = {session: state, remembered: state, status: "", answer: "", answer_box: gr.update(visible=True),
-                 progress: progress_markdown(turn.state, now, now),
+                 progress: progress_html(turn.state, now, now),
                  feedback: "Feedback on each answer appears here in coach mode." if setup.mode == "coach"
                  else "Interview mode: feedback comes with the report at the end.",
                  **dict(zip(boxes, shown(session_box)))}
@@ -127,7 +127,7 @@ def interview_tab(context, app: gr.Blocks, drill: bool = False) -> PracticeTab:
 
     def _after_turn(coach, turn, state):
         started = datetime.fromisoformat(state["started"])
-        updates = {progress: progress_markdown(turn.state, started, datetime.now(UTC))}
+        updates = {progress: progress_html(turn.state, started, datetime.now(UTC))}
         scored = [r for r in turn.state.records if r.score is not None]
         if scored and turn.state.setup.mode == "coach" and scored[-1].outcome == "answered":
             updates[feedback] = feedback_markdown(scored[-1].score, context.bank.get(scored[-1].question_id).question)

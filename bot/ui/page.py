@@ -28,6 +28,19 @@ CSS = """
 """
 
 
+# Counts each running session's clock on from the seconds the server last sent (the browser's own
+# clock, so no skew and no server round trip).
+CLOCK_SCRIPT = """<script>
+setInterval(() => {
+  for (const clock of document.querySelectorAll(".coach-clock[data-elapsed]")) {
+    clock.dataset.seen = clock.dataset.seen || String(Date.now());
+    const seconds = Number(clock.dataset.elapsed) + Math.floor((Date.now() - Number(clock.dataset.seen)) / 1000);
+    clock.textContent = `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
+  }
+}, 1000);
+</script>"""
+
+
 def theme() -> gr.themes.Base:
     """A calm, readable theme."""
     return gr.themes.Soft(primary_hue="indigo", neutral_hue="slate")
