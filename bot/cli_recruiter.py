@@ -47,6 +47,7 @@ def screen_set(args: argparse.Namespace, settings: Settings) -> int:
     from bot.kit import build_kit
     from bot.kit_export import write_exports
     from bot.screening import ScreenRequest, build_screening_set
+    from bot.screening_request import parse_topic_weights
 
     bank = list(load_bank(*settings.bank_dirs))
     job = ""
@@ -56,7 +57,7 @@ def screen_set(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, UnicodeDecodeError):
             raise BotError(f"Cannot read the job description {args.jd} as UTF-8 text.") from None
     request = ScreenRequest(
-        role=args.role, level=args.level, topic_weights=_weights(args.topic), job_description=job,
+        role=args.role, level=args.level, topic_weights=parse_topic_weights(args.topic), job_description=job,
         count=args.questions, minutes=args.minutes, difficulty_mix=_mix(args.mix), types=tuple(args.type),
         include=tuple(args.include), exclude=tuple(args.exclude), seed=args.seed,
     )
@@ -87,17 +88,6 @@ def set_text(chosen) -> str:
 
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def _weights(items: list[str]) -> dict[str, float]:
-    weights = {}
-    for item in items:
-        topic, _, weight = item.partition("=")
-        try:
-            weights[topic.strip()] = float(weight) if weight else 1.0
-        except ValueError:
-            raise BotError(f"--topic {item!r}: the weight after '=' must be a number.") from None
-    return weights
 
 
 def _mix(text: str) -> dict[int, float]:

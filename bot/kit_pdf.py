@@ -93,15 +93,7 @@ class _KitPage(PdfPage):
 def _start(title: str, facts: list[tuple[str, str]], day: date) -> _KitPage:
     pdf = _KitPage(format="A4")
     pdf.set_creation_date(datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc))  # same kit, same bytes
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.set_title(latin1(title))
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.write_lines(title, 9)
-    pdf.set_font("Helvetica", "", 10)
-    for name, value in facts:
-        pdf.write_lines(f"{name}: {value}", 5)
+    pdf.title_page(title, facts)
     pdf.ln(2)
     return pdf
 

@@ -72,15 +72,7 @@ def report_json(report: Report, session_id: str | None, date: str | None = None)
 def report_pdf(report: Report, session_id: str | None, title: str = TITLE, date: str | None = None) -> bytes:
     """The report card as a PDF: the Markdown's content, with a bar chart of the topic means."""
     pdf = PdfPage(format="A4")
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.set_title(latin1(title))
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.write_lines(title, 9)
-    pdf.set_font("Helvetica", "", 10)
-    for name, value in _facts(report, session_id, date):
-        pdf.write_lines(f"{name}: {value}", 5)
+    pdf.title_page(title, _facts(report, session_id, date))
 
     pdf.heading("Questions")
     if report.results:
@@ -224,6 +216,18 @@ class PdfPage(FPDF):
         self.set_x(self.l_margin + 2)
         self.cell(4, height, "-")
         self.multi_cell(0, height, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def title_page(self, title: str, facts: list[tuple[str, str]]) -> None:
+        """A4 margins, the document title, and its facts as 'name: value' lines on the first page."""
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=15)
+        self.set_title(latin1(title))
+        self.add_page()
+        self.set_font("Helvetica", "B", 18)
+        self.write_lines(title, 9)
+        self.set_font("Helvetica", "", 10)
+        for name, value in facts:
+            self.write_lines(f"{name}: {value}", 5)
 
     def footer(self) -> None:
         self.set_y(-12)

@@ -50,6 +50,18 @@ class ScreenRequest:
         return chosen or {topic: 1.0 for topic in TOPICS}
 
 
+def parse_topic_weights(items: list[str], weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Topic weights from entries like 'mlops_deploy_serve=2' (a bare topic weighs 1), added to `weights`."""
+    parsed = dict(weights or {})
+    for item in filter(None, (entry.strip() for entry in items)):
+        topic, _, weight = item.partition("=")
+        try:
+            parsed[topic.strip()] = float(weight) if weight.strip() else 1.0
+        except ValueError:
+            raise ScreeningError(f"The weight in {item!r} must be a number, as in mlops_deploy_serve=2.") from None
+    return parsed
+
+
 def check_request(request: ScreenRequest, questions: Mapping[str, Question]) -> None:
     """Raises ScreeningError naming the first unknown or out-of-range input."""
     if request.level not in LEVELS:

@@ -14,6 +14,7 @@ from bot.bank import LEVELS, QUESTION_TYPES, TOPIC_LABELS, TOPICS
 from bot.errors import BotError
 from bot.index import question_vectors
 from bot.screening import ScreenRequest, build_screening_set, swap_question
+from bot.screening_request import parse_topic_weights
 from bot.ui.interview_tab import EXPORTS, prune_exports
 from bot.views import screening_markdown
 
@@ -87,7 +88,7 @@ def recruiter_tab(context, app: gr.Blocks) -> None:
         try:
             request = ScreenRequest(
                 role=(role_v or "").strip() or "ML Engineer", level=level_v,
-                topic_weights=_weights(topics_v, weights_v), job_description=(job_v or "").strip(),
+                topic_weights=parse_topic_weights((weights_v or "").split(","), {t: 1.0 for t in topics_v or ()}), job_description=(job_v or "").strip(),
                 count=int(count_v) if count_v else None, minutes=int(minutes_v) if minutes_v else None,
                 difficulty_mix=MIXES[mix_v], types=tuple(types_v or ()), include=_ids(inc), exclude=_ids(exc),
                 seed=int(seed_v or 0),
@@ -157,18 +158,6 @@ def recruiter_tab(context, app: gr.Blocks) -> None:
     swap_button.click(swap, [current, swap_choice], shown, api_name="screen_swap")
     export_button.click(export, [current], [exports, status], api_name="screen_export")
     score_button.click(score, [upload, only_set, current], [score_status, report, reports], api_name="screen_score")
-
-
-def _weights(topics: list[str] | None, text: str) -> dict[str, float]:
-    """Chosen topics weigh 1 each; 'topic=2' entries in the text set or add weights."""
-    weights = {topic: 1.0 for topic in topics or ()}
-    for item in filter(None, (part.strip() for part in (text or "").split(","))):
-        topic, _, weight = item.partition("=")
-        try:
-            weights[topic.strip()] = float(weight) if weight.strip() else 1.0
-        except ValueError:
-            raise BotError(f"The weight in {item!r} must be a number, as in mlops_deploy_serve=2.") from None
-    return weights
 
 
 def _ids(text: str) -> tuple[str, ...]:
